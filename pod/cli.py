@@ -1,0 +1,64 @@
+"""The command line: `pod serve` (and later `pod accounts`, `pod export`, `pod import`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from pod.app import make_app
+from pod.config import Settings, settings_from
+
+ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs "%{User-Agent}i"'
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="pod", description="A Solid pod server.")
+    commands = root.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve pods over HTTP")
+    serve.add_argument("--host", help="address to listen on (POD_HOST; default localhost)")
+    serve.add_argument("--port", type=int, help="port to listen on (POD_PORT; default 3000)")
+    serve.add_argument(
+        "--base-url", help="the public URL of the server (POD_BASE_URL; default http://{host}:{port}/)"
+    )
+    serve.add_argument("--data-dir", help="where the pods are stored (POD_DATA_DIR; default ./data)")
+    serve.add_argument("--storage", choices=["file", "memory"], help="storage back end (POD_STORAGE)")
+    serve.add_argument("--max-body-size", type=int, help="largest request body in bytes (POD_MAX_BODY_SIZE)")
+    return root
+
+
+def serve(settings: Settings) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    loop: asyncio.AbstractEventLoop
+    try:
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    except ImportError:
+        loop = asyncio.new_event_loop()
+    logging.getLogger("pod").info("serving %s from %s", settings.base_url, settings.data_dir)
+    # run_app stops cleanly on SIGINT and SIGTERM.
+    web.run_app(
+        make_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log_format=ACCESS_LOG_FORMAT,
+        print=None,
+        loop=loop,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "serve":
+        try:
+            settings = settings_from(vars(args))
+        except ValueError as error:
+            print(f"pod: {error}", file=sys.stderr)
+            return 2
+        serve(settings)
+    return 0

@@ -1,0 +1,68 @@
+"""Server settings: one frozen value built from CLI flags, then POD_* environment variables, then defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_MAX_BODY_SIZE = 100 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "localhost"
+    port: int = 3000
+    # The only source of truth for the URLs the server writes (works behind a reverse proxy).
+    base_url: str = ""
+    data_dir: Path = field(default_factory=lambda: Path("data"))
+    # "file" (the embedded default) or "memory" (nothing survives a restart: for tests).
+    storage: str = "file"
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE
+
+    def __post_init__(self) -> None:
+        base = self.base_url or f"http://{self.host}:{self.port}/"
+        if not base.endswith("/"):
+            base += "/"
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base URL must be an absolute http(s) URL: {base!r}")
+        if parts.query or parts.fragment:
+            raise ValueError(f"base URL may have no query or fragment: {base!r}")
+        if self.storage not in ("file", "memory"):
+            raise ValueError(f"unknown storage {self.storage!r} (file or memory)")
+        if self.max_body_size <= 0:
+            raise ValueError("max body size must be positive")
+        object.__setattr__(self, "base_url", base)
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+
+    @property
+    def base_path(self) -> str:
+        """The path part of the base URL, always ending in '/'."""
+        return urlsplit(self.base_url).path or "/"
+
+
+ENV_PREFIX = "POD_"
+
+
+def settings_from(flags: Mapping[str, object], environ: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings: flags given on the command line win over POD_* variables, which win over defaults."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    converters: dict[str, type] = {
+        "host": str,
+        "port": int,
+        "base_url": str,
+        "data_dir": Path,
+        "storage": str,
+        "max_body_size": int,
+    }
+    for name, convert in converters.items():
+        flag = flags.get(name)
+        if flag is not None:
+            values[name] = convert(flag)
+        elif (env := environ.get(ENV_PREFIX + name.upper())) is not None:
+            values[name] = convert(env)
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,75 @@
+"""Domain errors: raised anywhere below the HTTP edge, turned into responses by pod.http.errors."""
+
+from __future__ import annotations
+
+
+class PodError(Exception):
+    """An error with the HTTP status it stands for and a reason a person can read."""
+
+    status = 500
+    title = "Internal Server Error"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class BadRequest(PodError):
+    status = 400
+    title = "Bad Request"
+
+
+class Forbidden(PodError):
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(PodError):
+    status = 404
+    title = "Not Found"
+
+
+class MethodNotAllowed(PodError):
+    status = 405
+    title = "Method Not Allowed"
+
+
+class NotAcceptable(PodError):
+    status = 406
+    title = "Not Acceptable"
+
+
+class Conflict(PodError):
+    status = 409
+    title = "Conflict"
+
+
+class PreconditionFailed(PodError):
+    status = 412
+    title = "Precondition Failed"
+
+
+class PayloadTooLarge(PodError):
+    status = 413
+    title = "Content Too Large"
+
+
+class UriTooLong(PodError):
+    status = 414
+    title = "URI Too Long"
+
+
+class UnsupportedMediaType(PodError):
+    status = 415
+    title = "Unsupported Media Type"
+
+
+class RangeNotSatisfiable(PodError):
+    status = 416
+    title = "Range Not Satisfiable"
+
+
+class UnprocessableContent(PodError):
+    status = 422
+    title = "Unprocessable Content"

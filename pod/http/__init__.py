@@ -1,0 +1,1 @@
+"""The HTTP edge: requests become operations, results become responses."""

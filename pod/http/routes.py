@@ -1,0 +1,222 @@
+"""The routes: every path under the base URL is an LDP resource, except the few the server answers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from pod.errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, PodError
+from pod.http import conneg, headers
+from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier, parse_path
+from pod.ldp.operations import Content, Representation, ResourceKind, Resources
+from pod.ldp.storages import storage_description
+from pod.rdf import formats
+from pod.rdf.patch import parse_patch
+
+CHUNK_SIZE = 64 * 1024
+LDP_BASIC_CONTAINER = "http://www.w3.org/ns/ldp#BasicContainer"
+LDP_CONTAINER = "http://www.w3.org/ns/ldp#Container"
+
+
+class LdpHandler:
+    """Turns each request into one LDP operation on `Resources` and its result into a response."""
+
+    def __init__(self, resources: Resources, base_path: str, max_body_size: int) -> None:
+        self.resources = resources
+        self.base_path = base_path
+        self.max_body_size = max_body_size
+
+    # -- request → operation ------------------------------------------------------------------
+
+    def identifier(self, request: web.Request) -> ResourceIdentifier:
+        raw_path = request.raw_path.split("?", 1)[0]
+        if not raw_path.startswith(self.base_path):
+            raise NotFound("this path is outside the server's base URL")
+        return parse_path("/" + raw_path[len(self.base_path) :])
+
+    def content(self, request: web.Request) -> Content:
+        media_type = conneg.essence(request.headers.get("Content-Type"))
+        length = request.content_length
+        if length is not None and length > self.max_body_size:
+            raise PayloadTooLarge(f"the body is {length} bytes; the limit is {self.max_body_size}")
+        has_body = bool(length) or (length is None and request.body_exists)
+        if has_body and media_type is None:
+            # Solid Protocol §2.1: content without a Content-Type is a 400.
+            raise BadRequest("the request has content but no Content-Type header")
+        return Content(media_type, self._limited(request) if has_body else b"", length)
+
+    async def _limited(self, request: web.Request) -> AsyncIterator[bytes]:
+        total = 0
+        async for chunk in request.content.iter_chunked(CHUNK_SIZE):
+            total += len(chunk)
+            if total > self.max_body_size:
+                raise PayloadTooLarge(f"the body is over the limit of {self.max_body_size} bytes")
+            yield chunk
+
+    # -- the handler --------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        identifier = self.identifier(request)
+        try:
+            if self.resources.storages.is_reserved(identifier):
+                return await self.reserved(request, identifier)
+            method = getattr(self, "do_" + request.method, None)
+            if method is None:
+                raise MethodNotAllowed(f"{request.method} is not supported")
+            response: web.StreamResponse = await method(request, identifier)
+            return response
+        except PodError as error:
+            if error.status in (404, 405) and "Allow" not in error.headers:
+                state = await self.resources.state(identifier)
+                error.headers["Allow"] = ", ".join(self.allowed(identifier, state.kind))
+            raise
+
+    def allowed(self, identifier: ResourceIdentifier, kind: ResourceKind | None) -> list[str]:
+        storages = self.resources.storages
+        undeletable = storages.is_storage(identifier) or (
+            identifier.auxiliary_kind is AuxiliaryKind.ACL and storages.is_storage(identifier.subject)
+        )
+        return headers.allowed_methods(kind, deletable=not undeletable)
+
+    def resource_headers(self, identifier: ResourceIdentifier, kind: ResourceKind | None) -> dict[str, str]:
+        """Link, Allow and Accept-* for a resource: on every response about it."""
+        resources = self.resources
+        storages = resources.storages
+        links = []
+        if kind is not None:
+            links += headers.type_links(kind, is_storage=storages.is_storage(identifier))
+        aux = identifier.auxiliary_kind
+        links += headers.auxiliary_links(
+            {
+                "acl": resources.url(identifier.auxiliary(AuxiliaryKind.ACL)) if aux is None else "",
+                "describedby": resources.url(identifier.auxiliary(AuxiliaryKind.DESCRIPTION))
+                if aux is None
+                else "",
+                "describes": resources.url(identifier.subject),
+            },
+            aux,
+        )
+        storage = storages.storage_of(identifier)
+        if storage is not None:
+            description = resources.url(storages.description_of(storage))
+            links.append(f'<{description}>; rel="{headers.STORAGE_DESCRIPTION_REL}"')
+        methods = self.allowed(identifier, kind)
+        result = {"Link": ", ".join(links), "Allow": ", ".join(methods)}
+        result.update(headers.accept_headers(methods))
+        return result
+
+    async def do_OPTIONS(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        state = await self.resources.state(identifier)
+        return web.Response(status=204, headers=self.resource_headers(identifier, state.kind))
+
+    async def do_GET(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        return await self.read(request, identifier, with_body=True)
+
+    async def do_HEAD(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        return await self.read(request, identifier, with_body=False)
+
+    async def read(
+        self, request: web.Request, identifier: ResourceIdentifier, *, with_body: bool
+    ) -> web.StreamResponse:
+        ranges = conneg.parse_accept(request.headers.get("Accept"))
+        representation = await self.resources.read(
+            identifier,
+            lambda available: conneg.negotiate(ranges, available),
+            headers.conditions_from(request.headers),
+            headers.byte_range_from(request.headers),
+            with_body=with_body,
+        )
+        return await self.send(request, representation)
+
+    async def send(self, request: web.Request, representation: Representation) -> web.StreamResponse:
+        response_headers = self.resource_headers(representation.identifier, representation.kind)
+        response_headers.update(
+            {
+                "ETag": f'"{representation.etag}"',
+                "Last-Modified": headers.http_date(representation.last_modified),
+                "Vary": "Accept",
+            }
+        )
+        if representation.kind is ResourceKind.NON_RDF:
+            response_headers["Accept-Ranges"] = "bytes"
+        if representation.not_modified:
+            return web.Response(status=304, headers=response_headers)
+        status = 200
+        length = representation.size
+        if representation.content_range is not None:
+            start, end = representation.content_range
+            status = 206
+            length = end - start
+            response_headers["Content-Range"] = f"bytes {start}-{end - 1}/{representation.size}"
+        response_headers["Content-Type"] = representation.content_type
+        body = representation.body
+        if isinstance(body, bytes):
+            return web.Response(status=status, body=body, headers=response_headers)
+        response = web.StreamResponse(status=status, headers=response_headers)
+        response.content_length = length
+        await response.prepare(request)
+        if body is not None:
+            async for chunk in body:
+                await response.write(chunk)
+        await response.write_eof()
+        return response
+
+    async def do_PUT(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        created = await self.resources.replace(
+            identifier, self.content(request), headers.conditions_from(request.headers)
+        )
+        return await self.written(identifier, created)
+
+    async def do_PATCH(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        content = self.content(request)
+        if content.media_type is None:
+            raise BadRequest("a PATCH needs a Content-Type: text/n3 or application/sparql-update")
+        patch = parse_patch(await content.read(), content.media_type, self.resources.url(identifier))
+        created = await self.resources.patch(identifier, patch, headers.conditions_from(request.headers))
+        return await self.written(identifier, created)
+
+    async def written(self, identifier: ResourceIdentifier, created: bool) -> web.Response:
+        state = await self.resources.state(identifier)
+        response_headers = self.resource_headers(identifier, state.kind)
+        if created:
+            response_headers["Location"] = self.resources.url(identifier)
+            return web.Response(status=201, headers=response_headers)
+        return web.Response(status=204, headers=response_headers)
+
+    async def do_POST(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        types = headers.link_targets(request.headers.getall("Link", []), "type")
+        as_container = LDP_BASIC_CONTAINER in types or LDP_CONTAINER in types
+        child = await self.resources.create_child(
+            identifier, self.content(request), request.headers.get("Slug"), as_container=as_container
+        )
+        return await self.written(child, True)
+
+    async def do_DELETE(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        await self.resources.delete(identifier, headers.conditions_from(request.headers))
+        return web.Response(status=204)
+
+    # -- what the server answers itself -------------------------------------------------------
+
+    async def reserved(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        storages = self.resources.storages
+        storage = storages.storage_of(identifier)
+        if storage is None or identifier != storages.description_of(storage):
+            raise NotFound(f"{identifier} does not exist")
+        allow = {"Allow": "OPTIONS, HEAD, GET"}
+        if request.method == "OPTIONS":
+            return web.Response(status=204, headers=allow)
+        if request.method not in ("GET", "HEAD"):
+            raise MethodNotAllowed("the storage description is read-only", headers=allow)
+        ranges = conneg.parse_accept(request.headers.get("Accept"))
+        media_type = conneg.negotiate(ranges, formats.RDF_MEDIA_TYPES)
+        if media_type is None:
+            raise NotAcceptable(
+                f"the storage description is RDF: ask for one of {', '.join(formats.RDF_MEDIA_TYPES)}"
+            )
+        graph = storage_description(self.resources.url(storage))
+        body = formats.serialize(graph, media_type)
+        return web.Response(
+            body=body if request.method == "GET" else None,
+            headers={**allow, "Content-Type": media_type, "Vary": "Accept"},
+        )

@@ -1,0 +1,120 @@
+"""Container representations (containment and contained-resource metadata) and slug naming."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+
+from pod.errors import Conflict
+from pod.ldp.identifiers import MAX_NAME_BYTES
+from pod.storage.base import Entry
+
+LDP = "http://www.w3.org/ns/ldp#"
+PIM_STORAGE = "http://www.w3.org/ns/pim/space#Storage"
+STAT = "http://www.w3.org/ns/posix/stat#"
+DCTERMS_MODIFIED = "http://purl.org/dc/terms/modified"
+MEDIA_TYPES = "http://www.w3.org/ns/iana/media-types/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_CONTAINS = ox.NamedNode(LDP + "contains")
+_SIZE = ox.NamedNode(STAT + "size")
+_MTIME = ox.NamedNode(STAT + "mtime")
+_MODIFIED = ox.NamedNode(DCTERMS_MODIFIED)
+_RESOURCE = ox.NamedNode(LDP + "Resource")
+_CONTAINER_TYPES = (ox.NamedNode(LDP + "Container"), ox.NamedNode(LDP + "BasicContainer"), _RESOURCE)
+# Solid Protocol §5.3: these describe containment and contained resources; clients may not set them.
+SERVER_MANAGED_PREDICATES = frozenset({LDP + "contains", STAT + "size", STAT + "mtime", DCTERMS_MODIFIED})
+
+
+def seconds(mtime_ns: int) -> int:
+    return mtime_ns // 1_000_000_000
+
+
+def _modified(mtime_ns: int) -> ox.Literal:
+    moment = datetime.fromtimestamp(seconds(mtime_ns), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return ox.Literal(moment, datatype=ox.NamedNode(XSD + "dateTime"))
+
+
+def _integer(value: int) -> ox.Literal:
+    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+
+
+def container_graph(
+    url: str,
+    entry: Entry,
+    children: Iterable[tuple[str, Entry]],
+    *,
+    is_storage: bool,
+    description: Iterable[ox.Triple] = (),
+) -> list[ox.Triple]:
+    """The container's own description, its containment triples and its children's metadata."""
+    subject = ox.NamedNode(url)
+    graph = [ox.Triple(subject, _TYPE, t) for t in _CONTAINER_TYPES]
+    if is_storage:
+        graph.append(ox.Triple(subject, _TYPE, ox.NamedNode(PIM_STORAGE)))
+    graph.append(ox.Triple(subject, _MODIFIED, _modified(entry.mtime_ns)))
+    graph.append(ox.Triple(subject, _MTIME, _integer(seconds(entry.mtime_ns))))
+    graph.extend(description)
+    for child_url, child in children:
+        node = ox.NamedNode(child_url)
+        graph.append(ox.Triple(subject, _CONTAINS, node))
+        if child.is_container:
+            graph.extend(ox.Triple(node, _TYPE, t) for t in _CONTAINER_TYPES)
+        else:
+            graph.append(ox.Triple(node, _TYPE, _RESOURCE))
+            graph.append(ox.Triple(node, _TYPE, ox.NamedNode(f"{MEDIA_TYPES}{child.content_type}#Resource")))
+            graph.append(ox.Triple(node, _SIZE, _integer(child.size)))
+        graph.append(ox.Triple(node, _MODIFIED, _modified(child.mtime_ns)))
+        graph.append(ox.Triple(node, _MTIME, _integer(seconds(child.mtime_ns))))
+    return graph
+
+
+def container_version(entry: Entry, children: Iterable[Entry], description: Entry | None) -> str:
+    """A validator that changes whenever anything the container's representation shows changes."""
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(entry.etag.encode())
+    for child in sorted(children, key=lambda c: c.identifier.path):
+        digest.update(f"|{child.identifier.path}|{child.content_type}|{child.etag}".encode())
+    if description is not None:
+        digest.update(f"|meta|{description.etag}".encode())
+    return digest.hexdigest()
+
+
+def check_description(graph: Iterable[ox.Triple]) -> None:
+    """Solid Protocol §5.3: a container's containment and resource metadata are the server's (409)."""
+    for triple in graph:
+        if triple.predicate.value in SERVER_MANAGED_PREDICATES:
+            raise Conflict(
+                f"<{triple.predicate.value}> is managed by the server and cannot be set on a container"
+            )
+
+
+def name_from_slug(slug: str | None, *, is_container: bool) -> str:
+    """A resource name from a Slug header: decoded, without slashes or dot segments, or a UUID."""
+    if slug is None:
+        return str(uuid.uuid4())
+    name = unquote(slug).strip()
+    if is_container:
+        name = name.rstrip("/")
+    name = "".join("-" if ch in "/\\" or ord(ch) < 0x20 or ch == "\x7f" else ch for ch in name)
+    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        name = name[:-1]
+    if name in ("", ".", ".."):
+        return str(uuid.uuid4())
+    return name
+
+
+def alternative_name(name: str) -> str:
+    """Another name for a POST whose slug is taken: the slug with a unique suffix before any extension."""
+    stem, dot, ext = name.rpartition(".")
+    suffix = uuid.uuid4().hex[:8]
+    candidate = f"{stem}-{suffix}.{ext}" if dot and stem else f"{name}-{suffix}"
+    if len(candidate.encode("utf-8")) > MAX_NAME_BYTES:
+        return str(uuid.uuid4())
+    return candidate

@@ -1,0 +1,153 @@
+"""Resource identifiers: request paths checked and made canonical, slash semantics, auxiliary resources."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, unquote_to_bytes
+
+from pod.errors import BadRequest, UriTooLong
+
+# Longest name (in UTF-8 bytes) a path segment may have; leaves room on disk for encoding.
+MAX_NAME_BYTES = 200
+MAX_DEPTH = 64
+
+_PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+# RFC 3986 pchar minus "%": the characters a canonical segment keeps as they are.
+_SEGMENT_SAFE = "!$&'()*+,;=:@-._~"
+
+
+class AuxiliaryKind(enum.Enum):
+    """Solid Protocol §4.3 Auxiliary Resources: the kinds this server manages."""
+
+    ACL = ".acl"
+    DESCRIPTION = ".meta"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceIdentifier:
+    """A resource named by its decoded path segments; a trailing empty segment marks a container."""
+
+    segments: tuple[str, ...]
+    is_container: bool
+
+    @property
+    def path(self) -> str:
+        """The canonical percent-encoded path below the base URL, starting with '/'."""
+        encoded = "/".join(quote(s, safe=_SEGMENT_SAFE) for s in self.segments)
+        if not self.segments:
+            return "/"
+        return "/" + encoded + ("/" if self.is_container else "")
+
+    @property
+    def name(self) -> str:
+        return self.segments[-1] if self.segments else ""
+
+    @property
+    def is_root(self) -> bool:
+        return not self.segments
+
+    @property
+    def parent(self) -> ResourceIdentifier | None:
+        if not self.segments:
+            return None
+        return ResourceIdentifier(self.segments[:-1], True)
+
+    def ancestors(self) -> list[ResourceIdentifier]:
+        """The containers above this resource, nearest first, ending with the root."""
+        return [ResourceIdentifier(self.segments[:i], True) for i in range(len(self.segments) - 1, -1, -1)]
+
+    def child(self, name: str, *, container: bool = False) -> ResourceIdentifier:
+        assert self.is_container, "only containers have children"
+        return ResourceIdentifier((*self.segments, check_name(name)), container)
+
+    def with_slash_toggled(self) -> ResourceIdentifier:
+        """The identifier that differs only in the trailing slash (Solid Protocol §3.1)."""
+        return ResourceIdentifier(self.segments, not self.is_container)
+
+    @property
+    def auxiliary_kind(self) -> AuxiliaryKind | None:
+        if self.is_container or not self.segments:
+            return None
+        for kind in AuxiliaryKind:
+            if self.name.endswith(kind.value):
+                return kind
+        return None
+
+    @property
+    def has_auxiliary_container(self) -> bool:
+        """Whether this path makes a container of an auxiliary name (like `/c/.acl/x`): never allowed."""
+        containers = self.segments if self.is_container else self.segments[:-1]
+        return any(name.endswith(kind.value) for name in containers for kind in AuxiliaryKind)
+
+    @property
+    def subject(self) -> ResourceIdentifier:
+        """For an auxiliary resource, the resource it is about; otherwise itself."""
+        kind = self.auxiliary_kind
+        if kind is None:
+            return self
+        stem = self.name[: -len(kind.value)]
+        if not stem:  # "/c/.acl" is about the container "/c/"
+            return ResourceIdentifier(self.segments[:-1], True)
+        return ResourceIdentifier((*self.segments[:-1], stem), False)
+
+    def auxiliary(self, kind: AuxiliaryKind) -> ResourceIdentifier:
+        """The auxiliary resource of the given kind that is about this resource."""
+        if self.is_container:
+            return ResourceIdentifier((*self.segments, kind.value), False)
+        return ResourceIdentifier((*self.segments[:-1], self.name + kind.value), False)
+
+    def is_ancestor_of(self, other: ResourceIdentifier) -> bool:
+        return (
+            self.is_container
+            and len(other.segments) > len(self.segments)
+            and other.segments[: len(self.segments)] == self.segments
+        )
+
+    def __str__(self) -> str:
+        return self.path
+
+
+ROOT = ResourceIdentifier((), True)
+
+
+def check_name(name: str) -> str:
+    """A single path segment as a resource name, or a 4xx saying why it cannot be one."""
+    if name in ("", ".", ".."):
+        raise BadRequest(f"{name!r} is not a resource name: empty and dot segments are not allowed")
+    if "/" in name:
+        raise BadRequest("a resource name may not contain an encoded slash (%2F)")
+    if "\x00" in name:
+        raise BadRequest("a resource name may not contain NUL (%00)")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise UriTooLong(f"a resource name may be at most {MAX_NAME_BYTES} bytes long")
+    return name
+
+
+def decode_segment(raw: str) -> str:
+    """Strictly percent-decode one raw path segment as UTF-8."""
+    if _PERCENT_ESCAPE.search(raw):
+        raise BadRequest(f"malformed percent-encoding in path segment {raw[:80]!r}")
+    try:
+        return unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest("path segment is not valid UTF-8 once percent-decoded") from error
+
+
+def parse_path(raw_path: str) -> ResourceIdentifier:
+    """Turn the raw (still percent-encoded) path below the base URL into an identifier.
+
+    `raw_path` starts with '/'. Every bad input is a 4xx here, so nothing below this ever
+    sees a dot segment, an encoded slash, NUL or an over-long name.
+    """
+    if not raw_path.startswith("/"):
+        raise BadRequest("the request path must start with '/'")
+    raw_segments = raw_path[1:].split("/")
+    is_container = raw_segments[-1] == ""
+    if is_container:
+        raw_segments.pop()
+    if len(raw_segments) > MAX_DEPTH:
+        raise UriTooLong(f"paths may be at most {MAX_DEPTH} segments deep")
+    segments = tuple(check_name(decode_segment(raw)) for raw in raw_segments)
+    return ResourceIdentifier(segments, is_container)

@@ -1,0 +1,435 @@
+"""The LDP operations: read, replace (PUT), create in a container (POST), patch and delete."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+from pod.errors import (
+    BadRequest,
+    Conflict,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
+    RangeNotSatisfiable,
+    UnsupportedMediaType,
+)
+from pod.ldp import containers
+from pod.ldp.conditions import NO_CONDITIONS, Conditions, Outcome, Validators, evaluate
+from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier
+from pod.ldp.storages import Storages
+from pod.rdf import formats
+from pod.rdf.cache import GraphCache
+from pod.rdf.patch import Patch
+from pod.storage.base import OCTET_STREAM, Body, Entry, Locker, Store, collect
+
+# Chooses one of the media types it is offered (in the server's order of preference), or None.
+Chooser = Callable[[Sequence[str]], str | None]
+
+
+class ResourceKind(enum.Enum):
+    CONTAINER = "container"
+    RDF_DOCUMENT = "rdf"
+    NON_RDF = "non-rdf"
+
+
+def kind_of(entry: Entry) -> ResourceKind:
+    if entry.is_container:
+        return ResourceKind.CONTAINER
+    return ResourceKind.RDF_DOCUMENT if formats.is_rdf(entry.content_type) else ResourceKind.NON_RDF
+
+
+@dataclass(frozen=True, slots=True)
+class ByteRange:
+    """One `bytes=` range: start..end inclusive, or the last `suffix` bytes."""
+
+    start: int | None
+    end: int | None
+
+    def resolve(self, size: int) -> tuple[int, int]:
+        """[start, end) within a body of `size` bytes; 416 when nothing of it is there."""
+        if self.start is None:
+            if not self.end:
+                raise RangeNotSatisfiable(f"bytes */{size}", headers={"Content-Range": f"bytes */{size}"})
+            return max(size - self.end, 0), size
+        if self.start >= size:
+            raise RangeNotSatisfiable(
+                f"the range starts after the last byte ({size} bytes)",
+                headers={"Content-Range": f"bytes */{size}"},
+            )
+        end = size if self.end is None else min(self.end + 1, size)
+        return self.start, end
+
+
+@dataclass(frozen=True, slots=True)
+class Representation:
+    """A representation ready to send: metadata always, a body unless it is a HEAD or a 304."""
+
+    identifier: ResourceIdentifier
+    kind: ResourceKind
+    content_type: str
+    etag: str
+    last_modified: int  # Unix seconds
+    size: int  # of the whole representation
+    body: bytes | AsyncIterator[bytes] | None = None
+    content_range: tuple[int, int] | None = None  # [start, end) when a range was served
+    not_modified: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A request body as the operations see it: its media type and its bytes."""
+
+    media_type: str | None
+    body: Body
+    length: int | None = None
+
+    async def read(self) -> bytes:
+        return await collect(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceState:
+    """What OPTIONS and error responses need to know: does it exist, and as what."""
+
+    identifier: ResourceIdentifier
+    kind: ResourceKind | None  # None: it does not exist
+
+
+def _representation_tag(etag: str, media_type: str, stored_type: str | None) -> str:
+    if media_type == stored_type:
+        return etag
+    return f"{etag}-{media_type.rsplit('/', 1)[-1].replace('+', '-')}"
+
+
+def _all_tags(etag: str, stored_type: str | None) -> frozenset[str]:
+    return frozenset({etag, *(_representation_tag(etag, t, stored_type) for t in formats.RDF_MEDIA_TYPES)})
+
+
+def _lock_key(identifier: ResourceIdentifier) -> str:
+    # "/a" and "/a/" share one lock: only one of them may exist.
+    return identifier.path.rstrip("/") or "/"
+
+
+class Resources:
+    """The resources under one base URL, kept in a Store; every method is one LDP operation."""
+
+    def __init__(self, store: Store, locker: Locker, storages: Storages, base_url: str) -> None:
+        self.store = store
+        self.locker = locker
+        self.storages = storages
+        self.base_url = base_url
+        self.graphs = GraphCache()
+
+    def url(self, identifier: ResourceIdentifier) -> str:
+        return self.base_url + identifier.path[1:]
+
+    async def state(self, identifier: ResourceIdentifier) -> ResourceState:
+        entry = await self.store.stat(identifier)
+        return ResourceState(identifier, None if entry is None else kind_of(entry))
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def read(
+        self,
+        identifier: ResourceIdentifier,
+        choose: Chooser,
+        conditions: Conditions = NO_CONDITIONS,
+        byte_range: ByteRange | None = None,
+        *,
+        with_body: bool = True,
+    ) -> Representation:
+        entry = await self.store.stat(identifier)
+        if entry is None:
+            raise NotFound(f"{identifier} does not exist")
+        if entry.is_container:
+            return await self._read_container(entry, choose, conditions, with_body=with_body)
+        if formats.is_rdf(entry.content_type):
+            return await self._read_rdf(entry, choose, conditions, with_body=with_body)
+        return await self._read_non_rdf(entry, conditions, byte_range, with_body=with_body)
+
+    def _check(self, conditions: Conditions, tag: str, last_modified: int) -> bool:
+        """Evaluate a read's preconditions: True when the answer is 304 Not Modified."""
+        validators = Validators(frozenset({tag}), last_modified)
+        return evaluate(conditions, validators, is_read=True) is Outcome.NOT_MODIFIED
+
+    async def _read_rdf(
+        self, entry: Entry, choose: Chooser, conditions: Conditions, *, with_body: bool
+    ) -> Representation:
+        stored_type = entry.content_type
+        assert stored_type is not None
+        media_type = choose(formats.RDF_MEDIA_TYPES)
+        if media_type is None:
+            raise NotAcceptable(
+                f"{entry.identifier} is RDF: ask for one of {', '.join(formats.RDF_MEDIA_TYPES)}"
+            )
+        tag = _representation_tag(entry.etag, media_type, stored_type)
+        last_modified = containers.seconds(entry.mtime_ns)
+        meta = (entry.identifier, ResourceKind.RDF_DOCUMENT, media_type, tag, last_modified)
+        if self._check(conditions, tag, last_modified):
+            return Representation(*meta, size=entry.size, not_modified=True)
+        if media_type == stored_type:
+            # The hot path: the stored bytes as they are, never parsed.
+            body = self.store.stream(entry.identifier) if with_body else None
+            return Representation(*meta, size=entry.size, body=body)
+        data = formats.serialize(await self._graph(entry), media_type)
+        return Representation(*meta, size=len(data), body=data if with_body else None)
+
+    async def _graph(self, entry: Entry) -> formats.Graph:
+        """The parsed graph of a stored RDF document, from the cache when its version is there."""
+        graph = self.graphs.get(entry.identifier.path, entry.etag)
+        if graph is None:
+            assert entry.content_type is not None
+            data = await self.store.read(entry.identifier)
+            graph = formats.parse(data, entry.content_type, self.url(entry.identifier))
+            self.graphs.put(entry.identifier.path, entry.etag, graph, entry.size)
+        return graph
+
+    async def _read_non_rdf(
+        self, entry: Entry, conditions: Conditions, byte_range: ByteRange | None, *, with_body: bool
+    ) -> Representation:
+        # A non-RDF resource has one representation; it is served whatever the Accept header says.
+        media_type = entry.content_type or OCTET_STREAM
+        last_modified = containers.seconds(entry.mtime_ns)
+        meta = (entry.identifier, ResourceKind.NON_RDF, media_type, entry.etag, last_modified)
+        if self._check(conditions, entry.etag, last_modified):
+            return Representation(*meta, size=entry.size, not_modified=True)
+        start, end = (0, entry.size) if byte_range is None else byte_range.resolve(entry.size)
+        body = self.store.stream(entry.identifier, start, end) if with_body else None
+        served = None if byte_range is None else (start, end)
+        return Representation(*meta, size=entry.size, body=body, content_range=served)
+
+    async def _read_container(
+        self, entry: Entry, choose: Chooser, conditions: Conditions, *, with_body: bool
+    ) -> Representation:
+        media_type = choose(formats.RDF_MEDIA_TYPES)
+        if media_type is None:
+            raise NotAcceptable(f"containers are RDF: ask for one of {', '.join(formats.RDF_MEDIA_TYPES)}")
+        children = [
+            c for c in await self.store.children(entry.identifier) if c.identifier.auxiliary_kind is None
+        ]
+        description = await self.store.stat(entry.identifier.auxiliary(AuxiliaryKind.DESCRIPTION))
+        version = containers.container_version(entry, children, description)
+        tag = _representation_tag(version, media_type, formats.TURTLE)
+        last_modified = containers.seconds(entry.mtime_ns)
+        meta = (entry.identifier, ResourceKind.CONTAINER, media_type, tag, last_modified)
+        if self._check(conditions, tag, last_modified):
+            return Representation(*meta, size=0, not_modified=True)
+        described = (
+            await self._graph(description)
+            if description is not None and formats.is_rdf(description.content_type)
+            else []
+        )
+        graph = containers.container_graph(
+            self.url(entry.identifier),
+            entry,
+            ((self.url(c.identifier), c) for c in sorted(children, key=lambda c: c.identifier.path)),
+            is_storage=self.storages.is_storage(entry.identifier),
+            description=described,
+        )
+        data = formats.serialize(graph, media_type)
+        return Representation(*meta, size=len(data), body=data if with_body else None)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    async def _check_write(self, identifier: ResourceIdentifier, conditions: Conditions) -> Entry | None:
+        """The current entry of a write's target, after the slash rule and the preconditions."""
+        if self.storages.is_reserved(identifier):
+            raise MethodNotAllowed(f"{identifier} is served by the server itself and cannot be written")
+        if identifier.has_auxiliary_container:
+            raise Conflict(f"{identifier}: auxiliary resources (.acl, .meta) are documents, never containers")
+        # Solid Protocol §3.1: a URI differing only in the trailing slash cannot be another resource.
+        if await self.store.stat(identifier.with_slash_toggled()) is not None:
+            other = "a container" if identifier.is_container else "a document"
+            raise Conflict(f"{identifier.with_slash_toggled()} exists as {other}")
+        entry = await self.store.stat(identifier)
+        current = None
+        if entry is not None:
+            version = entry.etag
+            if entry.is_container:
+                version = await self._container_version(entry)
+            current = Validators(
+                _all_tags(version, formats.TURTLE if entry.is_container else entry.content_type),
+                containers.seconds(entry.mtime_ns),
+            )
+        evaluate(conditions, current, is_read=False)
+        return entry
+
+    async def _container_version(self, entry: Entry) -> str:
+        children = [
+            c for c in await self.store.children(entry.identifier) if c.identifier.auxiliary_kind is None
+        ]
+        description = await self.store.stat(entry.identifier.auxiliary(AuxiliaryKind.DESCRIPTION))
+        return containers.container_version(entry, children, description)
+
+    async def _ensure_parents(self, identifier: ResourceIdentifier) -> None:
+        """Solid Protocol §5.3: PUT and PATCH create the intermediate containers of their target."""
+        missing = []
+        for ancestor in identifier.ancestors():
+            if await self.store.stat(ancestor) is not None:
+                break
+            if await self.store.stat(ancestor.with_slash_toggled()) is not None:
+                raise Conflict(
+                    f"{ancestor.with_slash_toggled()} is a document, so {ancestor} cannot be created"
+                )
+            missing.append(ancestor)
+        for ancestor in reversed(missing):
+            async with self.locker.lock(_lock_key(ancestor)):
+                if await self.store.stat(ancestor.with_slash_toggled()) is not None:
+                    raise Conflict(
+                        f"{ancestor.with_slash_toggled()} is a document, so {ancestor} cannot be created"
+                    )
+                await self.store.make_container(ancestor)
+
+    async def _validated_rdf(self, identifier: ResourceIdentifier, content: Content) -> bytes:
+        """Parse an RDF body (400 if it does not), and keep server-managed triples off containers."""
+        assert content.media_type is not None
+        data = await content.read()
+        graph = formats.parse(data, content.media_type, self.url(identifier))
+        if identifier.subject.is_container and identifier.auxiliary_kind is not AuxiliaryKind.ACL:
+            containers.check_description(graph)
+        return data
+
+    @staticmethod
+    def _media_type(content: Content) -> str:
+        if content.media_type is None:
+            # Solid Protocol §2.1: content without a Content-Type is a 400.
+            raise BadRequest("the request has content but no Content-Type")
+        return content.media_type
+
+    async def replace(self, identifier: ResourceIdentifier, content: Content, conditions: Conditions) -> bool:
+        """PUT: create or replace; True when it created the resource."""
+        async with self.locker.lock(_lock_key(identifier)):
+            entry = await self._check_write(identifier, conditions)
+            if identifier.is_container:
+                if entry is not None:
+                    raise Conflict("PUT cannot replace a container: its containment is the server's")
+                await self._ensure_parents(identifier)
+                await self._create_container(identifier, content)
+                return True
+            media_type = self._media_type(content)
+            body: Body = content.body
+            if formats.is_rdf(media_type):
+                body = await self._validated_rdf(identifier, content)
+            await self._ensure_parents(identifier)
+            await self.store.write(identifier, body, media_type)
+            return entry is None
+
+    async def _create_container(self, identifier: ResourceIdentifier, content: Content) -> None:
+        """A new container; triples in the body become its description (its `.meta`)."""
+        data = b""
+        if content.media_type is not None or content.length:
+            media_type = self._media_type(content)
+            if not formats.is_rdf(media_type):
+                raise UnsupportedMediaType("a container is described in RDF, not in " + media_type)
+            data = await self._validated_rdf(identifier, content)
+        await self.store.make_container(identifier)
+        if data.strip():
+            assert content.media_type is not None
+            await self.store.write(identifier.auxiliary(AuxiliaryKind.DESCRIPTION), data, content.media_type)
+
+    async def create_child(
+        self,
+        container: ResourceIdentifier,
+        content: Content,
+        slug: str | None,
+        *,
+        as_container: bool,
+    ) -> ResourceIdentifier:
+        """POST: create a new resource in a container and return its identifier."""
+        if not container.is_container:
+            if await self.store.stat(container) is not None:
+                raise MethodNotAllowed(
+                    f"{container} is not a container: POST creates resources in containers"
+                )
+            raise NotFound(f"{container} does not exist")
+        if await self.store.stat(container) is None:
+            raise NotFound(f"the container {container} does not exist")
+        if self.storages.is_reserved(container):
+            raise MethodNotAllowed(f"{container} is served by the server itself")
+        media_type = None if as_container else self._media_type(content)
+        data: Body = content.body
+        if media_type is not None and formats.is_rdf(media_type):
+            data = await self._validated_rdf(container.child("x"), content)
+        name = containers.name_from_slug(slug, is_container=as_container)
+        # Never overwrite: a taken name (either slash form, or an auxiliary name) gets a new one.
+        for _ in range(8):
+            child = container.child(name, container=as_container)
+            async with self.locker.lock(_lock_key(child)):
+                taken = child.auxiliary_kind is not None or self.storages.is_reserved(child)
+                taken = taken or await self.store.stat(child) is not None
+                taken = taken or await self.store.stat(child.with_slash_toggled()) is not None
+                if not taken:
+                    if as_container:
+                        await self._create_container(child, content)
+                    else:
+                        assert media_type is not None
+                        await self.store.write(child, data, media_type)
+                    return child
+            name = containers.alternative_name(name)
+        raise Conflict("could not find a free name in the container")
+
+    async def patch(self, identifier: ResourceIdentifier, patch: Patch, conditions: Conditions) -> bool:
+        """PATCH: apply an N3 or SPARQL patch; True when it created the resource."""
+        async with self.locker.lock(_lock_key(identifier)):
+            entry = await self._check_write(identifier, conditions)
+            # A container's own description lives in its description resource.
+            target = (
+                identifier.auxiliary(AuxiliaryKind.DESCRIPTION) if identifier.is_container else identifier
+            )
+            if identifier.is_container and entry is None:
+                await self._ensure_parents(identifier)
+                await self.store.make_container(identifier)
+            stored = await self.store.stat(target)
+            if stored is not None and not formats.is_rdf(stored.content_type):
+                raise UnsupportedMediaType(f"{identifier} is not an RDF document, so it cannot be patched")
+            graph = await self._graph(stored) if stored is not None else []
+            # Off the event loop: a patch's WHERE clause can be costly, and other requests go on.
+            result = await asyncio.to_thread(patch.apply, graph)
+            if identifier.subject.is_container and identifier.auxiliary_kind is not AuxiliaryKind.ACL:
+                containers.check_description(t for t in result if t not in set(graph))
+            media_type = stored.content_type if stored is not None else self._new_rdf_type(target)
+            assert media_type is not None
+            if stored is None and not identifier.is_container:
+                await self._ensure_parents(target)
+            await self.store.write(target, formats.serialize(result, media_type), media_type)
+            return entry is None
+
+    @staticmethod
+    def _new_rdf_type(identifier: ResourceIdentifier) -> str:
+        """The format a document created by PATCH is stored in: what its name says, else Turtle."""
+        extension = identifier.name.rpartition(".")[2].lower()
+        by_extension = {"jsonld": formats.JSON_LD, "nt": formats.N_TRIPLES, "rdf": formats.RDF_XML}
+        return by_extension.get(extension, formats.TURTLE)
+
+    async def delete(self, identifier: ResourceIdentifier, conditions: Conditions) -> None:
+        # Solid Protocol §5.4: the storage root and its ACL cannot be deleted.
+        if (
+            self.storages.is_storage(identifier)
+            or (self.storages.is_storage(identifier.subject)
+            and (identifier.auxiliary_kind is AuxiliaryKind.ACL))
+        ):
+            raise MethodNotAllowed(f"{identifier} belongs to a storage root and cannot be deleted")
+        if self.storages.is_reserved(identifier):
+            raise MethodNotAllowed(f"{identifier} is served by the server itself")
+        async with self.locker.lock(_lock_key(identifier)):
+            entry = await self._check_write(identifier, conditions)
+            if entry is None:
+                raise NotFound(f"{identifier} does not exist")
+            if identifier.is_container:
+                children = await self.store.children(identifier)
+                if any(c.identifier.auxiliary_kind is None for c in children):
+                    raise Conflict(f"{identifier} is not empty: delete what it contains first")
+                for child in children:  # its own auxiliary resources
+                    await self.store.delete(child.identifier)
+                await self.store.delete(identifier)
+                return
+            await self.store.delete(identifier)
+            # Solid Protocol §4.3: deleting a resource deletes its auxiliary resources.
+            if identifier.auxiliary_kind is None:
+                for kind in AuxiliaryKind:
+                    with contextlib.suppress(NotFound):
+                        await self.store.delete(identifier.auxiliary(kind))

@@ -1,0 +1,1 @@
+"""Bytes and metadata of resources; nothing about HTTP, RDF or access control."""

@@ -1,0 +1,108 @@
+"""The Store protocol every storage back end implements, and the per-resource Locker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from pod.ldp.identifiers import ResourceIdentifier
+
+OCTET_STREAM = "application/octet-stream"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What the store knows about one stored resource, without reading its body."""
+
+    identifier: ResourceIdentifier
+    content_type: str | None  # None for containers
+    size: int
+    mtime_ns: int
+    # Distinguishes two versions written within one clock tick (an inode, a counter).
+    version: int = 0
+
+    @property
+    def is_container(self) -> bool:
+        return self.identifier.is_container
+
+    @property
+    def etag(self) -> str:
+        """An opaque strong validator of the stored bytes (without quotes)."""
+        return f"{self.mtime_ns:x}-{self.size:x}-{self.version:x}"
+
+
+Body = bytes | AsyncIterable[bytes]
+
+
+class Store(Protocol):
+    """Documents and containers by identifier. Writes are atomic; a crash leaves old or new, never torn."""
+
+    async def stat(self, identifier: ResourceIdentifier) -> Entry | None:
+        """The entry stored under exactly this identifier (slash included), or None."""
+        ...
+
+    async def read(self, identifier: ResourceIdentifier) -> bytes:
+        """The whole body of a document."""
+        ...
+
+    def stream(
+        self, identifier: ResourceIdentifier, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        """The bytes [start, end) of a document, in chunks."""
+        ...
+
+    async def write(self, identifier: ResourceIdentifier, body: Body, content_type: str) -> Entry:
+        """Create or replace a document whose parent container exists. All or nothing."""
+        ...
+
+    async def make_container(self, identifier: ResourceIdentifier) -> Entry:
+        """Create a container whose parent exists (no error if it exists already)."""
+        ...
+
+    async def delete(self, identifier: ResourceIdentifier) -> None:
+        """Delete a document, or a container holding no documents or containers any more."""
+        ...
+
+    async def children(self, container: ResourceIdentifier) -> list[Entry]:
+        """Every document and container directly inside a container, auxiliary ones included."""
+        ...
+
+
+class Locker(Protocol):
+    """Serialises read-modify-write per resource (in-process now; a shared lock service later)."""
+
+    def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]: ...
+
+
+class ProcessLocker:
+    """A Locker for one process: one asyncio lock per key, dropped when nobody holds or waits."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def lock(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+async def collect(body: Body) -> bytes:
+    """All bytes of a body (a size limit is enforced by whoever produced the stream)."""
+    if isinstance(body, bytes):
+        return body
+    parts = [chunk async for chunk in body]
+    return b"".join(parts)

@@ -1,0 +1,304 @@
+"""FileStore: resources as files and folders under the data folder (the embedded default)."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pod.errors import Conflict, NotFound, PayloadTooLarge
+from pod.ldp.identifiers import ResourceIdentifier
+from pod.storage import names
+from pod.storage.base import Body, Entry
+
+CHUNK_SIZE = 256 * 1024
+# Files up to this size are read on the event loop: cheaper than a trip to a worker thread.
+INLINE_READ_LIMIT = 256 * 1024
+# Linux NAME_MAX.
+MAX_FILE_NAME_BYTES = 255
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    file_name: str
+    is_dir: bool
+    media_type: str | None
+
+
+@dataclass(slots=True)
+class _FolderIndex:
+    """Resource name → file, for one folder; valid while the folder's mtime is unchanged."""
+
+    mtime_ns: int
+    by_name: dict[str, _Listed] = field(default_factory=dict)
+
+
+class FileStore:
+    """Containers are folders, documents are files; see pod.storage.names for the naming rules."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._indexes: dict[Path, _FolderIndex] = {}
+
+    # -- locating -----------------------------------------------------------------------------
+
+    def _folder(self, container: ResourceIdentifier) -> Path:
+        return self.root.joinpath(*(names.encode_name(s) for s in container.segments))
+
+    def _index(self, folder: Path) -> _FolderIndex | None:
+        """The (cached) index of a folder, or None when the folder does not exist."""
+        try:
+            mtime_ns = os.stat(folder).st_mtime_ns
+        except (FileNotFoundError, NotADirectoryError):
+            self._indexes.pop(folder, None)
+            return None
+        index = self._indexes.get(folder)
+        if index is not None and index.mtime_ns == mtime_ns:
+            return index
+        index = _FolderIndex(mtime_ns)
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    self._add_to_index(index, entry)
+        except NotADirectoryError:
+            return None
+        self._indexes[folder] = index
+        return index
+
+    @staticmethod
+    def _add_to_index(index: _FolderIndex, entry: os.DirEntry[str]) -> None:
+        if entry.is_symlink():
+            return  # never follow a link out of the data folder
+        if entry.is_dir():
+            if names.SEPARATOR in entry.name:
+                return  # the server's own folders
+            index.by_name.setdefault(names.decode_name(entry.name), _Listed(entry.name, True, None))
+            return
+        stored = names.parse_file_name(entry.name)
+        if stored is None:
+            return
+        listed = _Listed(entry.name, False, stored.media_type)
+        current = index.by_name.get(stored.name)
+        # Two files for one name (a crash between writing the new and removing the old):
+        # the folder's order is arbitrary, so prefer the plain name, deterministically.
+        if current is None or (names.SEPARATOR in current.file_name and names.SEPARATOR not in entry.name):
+            index.by_name[stored.name] = listed
+
+    def _locate(self, identifier: ResourceIdentifier) -> tuple[Path, _Listed] | None:
+        parent = identifier.parent
+        if parent is None:
+            return None
+        folder = self._folder(parent)
+        index = self._index(folder)
+        if index is None:
+            return None
+        listed = index.by_name.get(identifier.name)
+        if listed is None or listed.is_dir != identifier.is_container:
+            return None
+        return folder / listed.file_name, listed
+
+    def _entry(self, identifier: ResourceIdentifier, path: Path, media_type: str | None) -> Entry | None:
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return None
+        return Entry(identifier, media_type, st.st_size, st.st_mtime_ns, st.st_ino)
+
+    # -- the Store protocol -------------------------------------------------------------------
+
+    async def stat(self, identifier: ResourceIdentifier) -> Entry | None:
+        if identifier.is_root:
+            return self._entry(identifier, self.root, None)
+        located = self._locate(identifier)
+        if located is None:
+            return None
+        path, listed = located
+        return self._entry(identifier, path, listed.media_type)
+
+    def _document_path(self, identifier: ResourceIdentifier) -> Path:
+        located = self._locate(identifier)
+        if located is None or identifier.is_container:
+            raise NotFound(f"{identifier} does not exist")
+        return located[0]
+
+    async def read(self, identifier: ResourceIdentifier) -> bytes:
+        path = self._document_path(identifier)
+        if os.stat(path).st_size <= INLINE_READ_LIMIT:
+            return path.read_bytes()
+        return await asyncio.to_thread(path.read_bytes)
+
+    async def stream(
+        self, identifier: ResourceIdentifier, start: int = 0, end: int | None = None
+    ) -> AsyncIterator[bytes]:
+        path = self._document_path(identifier)
+        with open(path, "rb") as file:
+            file.seek(start)
+            remaining = None if end is None else end - start
+            while remaining is None or remaining > 0:
+                size = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
+                chunk = await asyncio.to_thread(file.read, size)
+                if not chunk:
+                    break
+                if remaining is not None:
+                    remaining -= len(chunk)
+                yield chunk
+
+    async def write(self, identifier: ResourceIdentifier, body: Body, content_type: str) -> Entry:
+        parent = identifier.parent
+        assert parent is not None and not identifier.is_container
+        folder = self._folder(parent)
+        index = self._index(folder)
+        if index is None:
+            raise NotFound(f"the container {parent} does not exist")
+        previous = index.by_name.get(identifier.name)
+        if previous is not None and previous.is_dir:
+            raise Conflict(f"{identifier.with_slash_toggled()} is a container")
+        file_name = names.file_name_for(identifier.name, content_type)
+        if len(file_name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
+            raise PayloadTooLarge(f"the name {identifier.name!r} is too long to store")
+        temp = folder / f"{names.encode_name(identifier.name)[:100]}{names.TEMP_MARK}{uuid.uuid4().hex}"
+        try:
+            if not folder.is_dir():
+                raise Conflict(f"the container {parent} was deleted while writing")
+            if isinstance(body, bytes):
+                await asyncio.to_thread(_write_file, temp, body)
+            else:
+                with open(temp, "wb") as file:
+                    async for chunk in body:
+                        file.write(chunk)
+                    await asyncio.to_thread(os.fsync, file.fileno())
+            stale = previous.file_name if previous and previous.file_name != file_name else None
+            await asyncio.to_thread(_commit, temp, folder, file_name, stale)
+        except BaseException:
+            _remove_quietly(temp)
+            raise
+        self._record(folder, identifier.name, _Listed(file_name, False, content_type))
+        entry = self._entry(identifier, folder / file_name, content_type)
+        assert entry is not None
+        return entry
+
+    def _record(self, folder: Path, name: str, listed: _Listed | None) -> None:
+        """Apply our own change to a cached index instead of rescanning a large folder."""
+        index = self._indexes.get(folder)
+        if index is None:
+            return
+        if listed is None:
+            index.by_name.pop(name, None)
+        else:
+            index.by_name[name] = listed
+        try:
+            index.mtime_ns = os.stat(folder).st_mtime_ns
+        except FileNotFoundError:
+            self._indexes.pop(folder, None)
+
+    async def make_container(self, identifier: ResourceIdentifier) -> Entry:
+        if identifier.is_root:
+            entry = await self.stat(identifier)
+            assert entry is not None
+            return entry
+        parent = identifier.parent
+        assert parent is not None and identifier.is_container
+        folder = self._folder(parent)
+        index = self._index(folder)
+        if index is None:
+            raise NotFound(f"the container {parent} does not exist")
+        previous = index.by_name.get(identifier.name)
+        if previous is not None and not previous.is_dir:
+            raise Conflict(f"{identifier.with_slash_toggled()} is a document")
+        dir_name = names.encode_name(identifier.name)
+        if len(dir_name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
+            raise PayloadTooLarge(f"the name {identifier.name!r} is too long to store")
+        await asyncio.to_thread(_make_folder, folder, dir_name)
+        self._record(folder, identifier.name, _Listed(dir_name, True, None))
+        entry = self._entry(identifier, folder / dir_name, None)
+        assert entry is not None
+        return entry
+
+    async def delete(self, identifier: ResourceIdentifier) -> None:
+        located = self._locate(identifier)
+        if located is None:
+            raise NotFound(f"{identifier} does not exist")
+        path, _ = located
+        folder = path.parent
+        if identifier.is_container:
+            await asyncio.to_thread(_remove_folder, path)
+            self._indexes.pop(path, None)
+        else:
+            await asyncio.to_thread(_remove_file, path)
+        self._record(folder, identifier.name, None)
+
+    async def children(self, container: ResourceIdentifier) -> list[Entry]:
+        folder = self._folder(container)
+        index = self._index(folder)
+        if index is None:
+            raise NotFound(f"{container} does not exist")
+        found = []
+        for name, listed in list(index.by_name.items()):
+            child = ResourceIdentifier((*container.segments, name), listed.is_dir)
+            entry = self._entry(child, folder / listed.file_name, listed.media_type)
+            if entry is not None:
+                found.append(entry)
+        return found
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with open(path, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _commit(temp: Path, folder: Path, file_name: str, stale: str | None) -> None:
+    """Rename the complete temporary file into place, drop an old file of another type, sync."""
+    os.replace(temp, folder / file_name)
+    if stale is not None:
+        _remove_quietly(folder / stale)
+    _fsync_folder(folder)
+
+
+def _make_folder(folder: Path, dir_name: str) -> None:
+    try:
+        os.mkdir(folder / dir_name)
+    except FileExistsError:
+        return
+    _fsync_folder(folder)
+
+
+def _remove_file(path: Path) -> None:
+    os.unlink(path)
+    _fsync_folder(path.parent)
+
+
+def _remove_folder(path: Path) -> None:
+    """Remove an empty folder; an upload still being written into it keeps it (409)."""
+    try:
+        os.rmdir(path)
+    except OSError as error:
+        if error.errno == errno.ENOTEMPTY:
+            raise Conflict("the container is not empty (an upload into it may be in progress)") from error
+        raise
+    _fsync_folder(path.parent)
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,1 @@
+"""Web Access Control: which access modes an agent has on a resource."""
