@@ -10,11 +10,13 @@ from pod.http.errors import error_middleware
 from pod.http.routes import LdpHandler
 from pod.ldp.operations import Resources
 from pod.ldp.storages import Storages
+from pod.outbound import FetchPolicy, OutboundClient
 from pod.storage.base import ProcessLocker, Store
 from pod.storage.files import FileStore
 from pod.storage.memory import MemoryStore
 
 RESOURCES = web.AppKey("resources", Resources)
+OUTBOUND = web.AppKey("outbound", OutboundClient)
 
 
 def make_store(settings: Settings) -> Store:
@@ -31,5 +33,8 @@ def make_app(settings: Settings) -> web.Application:
     )
     app.on_response_prepare.append(add_cors_headers)
     app[RESOURCES] = resources
-    app.router.add_route("*", "/{tail:.*}", handler.handle)
+    outbound = app[OUTBOUND] = OutboundClient(FetchPolicy(allow_private=bool(settings.allow_private_fetch)))
+    app.on_cleanup.append(lambda _app: outbound.close())
+    # [\s\S]: a decoded path may hold a newline, which the handler then refuses with a 400.
+    app.router.add_route("*", r"/{tail:[\s\S]*}", handler.handle)
     return app

@@ -28,6 +28,13 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", help="where the pods are stored (POD_DATA_DIR; default ./data)")
     serve.add_argument("--storage", choices=["file", "memory"], help="storage back end (POD_STORAGE)")
     serve.add_argument("--max-body-size", type=int, help="largest request body in bytes (POD_MAX_BODY_SIZE)")
+    serve.add_argument(
+        "--allow-private-fetch",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="fetch WebID profiles, keys and groups from private/loopback addresses "
+        "(POD_ALLOW_PRIVATE_FETCH; default: only when serving on a loopback host)",
+    )
     return root
 
 

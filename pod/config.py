@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_MAX_BODY_SIZE = 100 * 1024 * 1024
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,9 @@ class Settings:
     # "file" (the embedded default) or "memory" (nothing survives a restart: for tests).
     storage: str = "file"
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
+    # May the server fetch from private and loopback addresses (WebID profiles, JWKS, groups)?
+    # None: only when the server itself runs on a loopback host (development and tests).
+    allow_private_fetch: bool | None = None
 
     def __post_init__(self) -> None:
         base = self.base_url or f"http://{self.host}:{self.port}/"
@@ -36,6 +41,9 @@ class Settings:
         if self.max_body_size <= 0:
             raise ValueError("max body size must be positive")
         object.__setattr__(self, "base_url", base)
+        if self.allow_private_fetch is None:
+            loopback = parts.hostname in LOOPBACK_HOSTS
+            object.__setattr__(self, "allow_private_fetch", loopback)
         object.__setattr__(self, "data_dir", Path(self.data_dir))
 
     @property
@@ -47,17 +55,29 @@ class Settings:
 ENV_PREFIX = "POD_"
 
 
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"not a yes/no value: {value!r}")
+
+
 def settings_from(flags: Mapping[str, object], environ: Mapping[str, str] | None = None) -> Settings:
     """Build Settings: flags given on the command line win over POD_* variables, which win over defaults."""
     environ = os.environ if environ is None else environ
     values: dict[str, object] = {}
-    converters: dict[str, type] = {
+    converters: dict[str, Callable[[Any], object]] = {
         "host": str,
         "port": int,
         "base_url": str,
         "data_dir": Path,
         "storage": str,
         "max_body_size": int,
+        "allow_private_fetch": _boolean,
     }
     for name, convert in converters.items():
         flag = flags.get(name)

@@ -20,6 +20,13 @@ class BadRequest(PodError):
     title = "Bad Request"
 
 
+class Unauthorized(PodError):
+    """No valid credentials: the response carries a WWW-Authenticate challenge."""
+
+    status = 401
+    title = "Unauthorized"
+
+
 class Forbidden(PodError):
     status = 403
     title = "Forbidden"

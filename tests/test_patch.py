@@ -10,9 +10,7 @@ import asyncio
 from typing import Any
 
 from aiohttp.test_utils import TestClient
-from rdflib import URIRef
-
-from tests.rdf_helpers import (
+from rdf_helpers import (
     EX,
     LDP,
     TURTLE,
@@ -23,6 +21,7 @@ from tests.rdf_helpers import (
     tokens,
     turtle_graph,
 )
+from rdflib import URIRef
 
 Client = TestClient[Any, Any]
 N3 = "text/n3"

@@ -74,7 +74,11 @@ def byte_range_from(headers: Mapping[str, str]) -> ByteRange | None:
     end = int(match.group(2)) if match.group(2) else None
     if start is not None and end is not None and end < start:
         return None
-    return ByteRange(start, end)
+    if_range: str | int | None = headers.get("If-Range")
+    if isinstance(if_range, str) and not if_range.strip().startswith(('"', "W/")):
+        # A date; one that does not parse can never match, so the whole resource is sent.
+        if_range = _http_date(if_range) or -1
+    return ByteRange(start, end, if_range.strip() if isinstance(if_range, str) else if_range)
 
 
 def link_targets(headers_values: list[str], rel: str) -> list[str]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from pod.errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, PodError
 from pod.http import conneg, headers
+from pod.ldp.conditions import Outcome, Validators, evaluate
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier, parse_path
 from pod.ldp.operations import Content, Representation, ResourceKind, Resources
 from pod.ldp.storages import storage_description
@@ -26,6 +29,7 @@ class LdpHandler:
         self.resources = resources
         self.base_path = base_path
         self.max_body_size = max_body_size
+        self.started = int(time.time())
 
     # -- request → operation ------------------------------------------------------------------
 
@@ -214,9 +218,18 @@ class LdpHandler:
             raise NotAcceptable(
                 f"the storage description is RDF: ask for one of {', '.join(formats.RDF_MEDIA_TYPES)}"
             )
-        graph = storage_description(self.resources.url(storage))
-        body = formats.serialize(graph, media_type)
-        return web.Response(
-            body=body if request.method == "GET" else None,
-            headers={**allow, "Content-Type": media_type, "Vary": "Accept"},
-        )
+        body = formats.serialize(storage_description(self.resources.url(storage)), media_type)
+        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        response_headers = {
+            **allow,
+            "Content-Type": media_type,
+            "Vary": "Accept",
+            "ETag": f'"{etag}"',
+            # The description changes only with the server's configuration, so: since start-up.
+            "Last-Modified": headers.http_date(self.started),
+        }
+        validators = Validators(frozenset({etag}), self.started)
+        outcome = evaluate(headers.conditions_from(request.headers), validators, is_read=True)
+        if outcome is Outcome.NOT_MODIFIED:
+            return web.Response(status=304, headers=response_headers)
+        return web.Response(body=body if request.method == "GET" else None, headers=response_headers)

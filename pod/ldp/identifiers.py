@@ -118,8 +118,8 @@ def check_name(name: str) -> str:
         raise BadRequest(f"{name!r} is not a resource name: empty and dot segments are not allowed")
     if "/" in name:
         raise BadRequest("a resource name may not contain an encoded slash (%2F)")
-    if "\x00" in name:
-        raise BadRequest("a resource name may not contain NUL (%00)")
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+        raise BadRequest("a resource name may not contain control characters (%00-%1F, %7F)")
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
         raise UriTooLong(f"a resource name may be at most {MAX_NAME_BYTES} bytes long")
     return name
@@ -150,4 +150,7 @@ def parse_path(raw_path: str) -> ResourceIdentifier:
     if len(raw_segments) > MAX_DEPTH:
         raise UriTooLong(f"paths may be at most {MAX_DEPTH} segments deep")
     segments = tuple(check_name(decode_segment(raw)) for raw in raw_segments)
-    return ResourceIdentifier(segments, is_container)
+    identifier = ResourceIdentifier(segments, is_container)
+    if identifier.auxiliary_kind is not None and identifier.subject.name in (".", ".."):
+        raise BadRequest(f"{identifier.name!r} would be an auxiliary resource of a dot segment")
+    return identifier

@@ -24,7 +24,7 @@ from pod.ldp.storages import Storages
 from pod.rdf import formats
 from pod.rdf.cache import GraphCache
 from pod.rdf.patch import Patch
-from pod.storage.base import OCTET_STREAM, Body, Entry, Locker, Store, collect
+from pod.storage.base import OCTET_STREAM, Body, Entry, Locker, Staged, Store, collect
 
 # Chooses one of the media types it is offered (in the server's order of preference), or None.
 Chooser = Callable[[Sequence[str]], str | None]
@@ -44,10 +44,22 @@ def kind_of(entry: Entry) -> ResourceKind:
 
 @dataclass(frozen=True, slots=True)
 class ByteRange:
-    """One `bytes=` range: start..end inclusive, or the last `suffix` bytes."""
+    """One `bytes=` range: start..end inclusive, or the last `end` bytes when start is None.
+
+    `if_range` is the If-Range validator: an entity tag (quoted) or an HTTP date in Unix seconds.
+    """
 
     start: int | None
     end: int | None
+    if_range: str | int | None = None
+
+    def applies(self, etag: str, last_modified: int) -> bool:
+        """RFC 9110 §13.1.5: the range applies only while the If-Range validator still matches."""
+        if self.if_range is None:
+            return True
+        if isinstance(self.if_range, int):
+            return self.if_range == last_modified
+        return self.if_range == f'"{etag}"'
 
     def resolve(self, size: int) -> tuple[int, int]:
         """[start, end) within a body of `size` bytes; 416 when nothing of it is there."""
@@ -89,6 +101,14 @@ class Content:
 
     async def read(self) -> bytes:
         return await collect(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class _Received:
+    """A write's body once received: RDF bytes already parsed, or a body the store has staged."""
+
+    media_type: str | None  # None: a container without a description
+    content: bytes | Staged
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +217,8 @@ class Resources:
         meta = (entry.identifier, ResourceKind.NON_RDF, media_type, entry.etag, last_modified)
         if self._check(conditions, entry.etag, last_modified):
             return Representation(*meta, size=entry.size, not_modified=True)
+        if byte_range is not None and not byte_range.applies(entry.etag, last_modified):
+            byte_range = None
         start, end = (0, entry.size) if byte_range is None else byte_range.resolve(entry.size)
         body = self.store.stream(entry.identifier, start, end) if with_body else None
         served = None if byte_range is None else (start, end)
@@ -235,28 +257,34 @@ class Resources:
 
     # -- writing ------------------------------------------------------------------------------
 
-    async def _check_write(self, identifier: ResourceIdentifier, conditions: Conditions) -> Entry | None:
-        """The current entry of a write's target, after the slash rule and the preconditions."""
+    def _check_target(self, identifier: ResourceIdentifier) -> None:
+        """Refuse writes to paths that can never be written, before anything is received."""
         if self.storages.is_reserved(identifier):
             raise MethodNotAllowed(f"{identifier} is served by the server itself and cannot be written")
         if identifier.has_auxiliary_container:
             raise Conflict(f"{identifier}: auxiliary resources (.acl, .meta) are documents, never containers")
+
+    async def _current(self, identifier: ResourceIdentifier) -> Entry | None:
+        """The entry a write replaces (None if new); 409 if the other slash form exists."""
         # Solid Protocol §3.1: a URI differing only in the trailing slash cannot be another resource.
         if await self.store.stat(identifier.with_slash_toggled()) is not None:
-            other = "a container" if identifier.is_container else "a document"
+            other = "a document" if identifier.is_container else "a container"
             raise Conflict(f"{identifier.with_slash_toggled()} exists as {other}")
-        entry = await self.store.stat(identifier)
+        return await self.store.stat(identifier)
+
+    async def _check_conditions(self, entry: Entry | None, conditions: Conditions) -> None:
+        """A write's preconditions, against any representation of the current state."""
+        if not conditions:
+            return
         current = None
         if entry is not None:
-            version = entry.etag
+            stored_type: str | None = formats.TURTLE
             if entry.is_container:
                 version = await self._container_version(entry)
-            current = Validators(
-                _all_tags(version, formats.TURTLE if entry.is_container else entry.content_type),
-                containers.seconds(entry.mtime_ns),
-            )
+            else:
+                version, stored_type = entry.etag, entry.content_type
+            current = Validators(_all_tags(version, stored_type), containers.seconds(entry.mtime_ns))
         evaluate(conditions, current, is_read=False)
-        return entry
 
     async def _container_version(self, entry: Entry) -> str:
         children = [
@@ -271,10 +299,6 @@ class Resources:
         for ancestor in identifier.ancestors():
             if await self.store.stat(ancestor) is not None:
                 break
-            if await self.store.stat(ancestor.with_slash_toggled()) is not None:
-                raise Conflict(
-                    f"{ancestor.with_slash_toggled()} is a document, so {ancestor} cannot be created"
-                )
             missing.append(ancestor)
         for ancestor in reversed(missing):
             async with self.locker.lock(_lock_key(ancestor)):
@@ -283,6 +307,33 @@ class Resources:
                         f"{ancestor.with_slash_toggled()} is a document, so {ancestor} cannot be created"
                     )
                 await self.store.make_container(ancestor)
+
+    async def _received(self, identifier: ResourceIdentifier, content: Content) -> _Received:
+        """The whole body of a write, checked and held before any lock is taken or anything created.
+
+        RDF is parsed (400 if it does not parse); other bodies are staged by the store, so an
+        upload that is cut off or too large changes nothing.
+        """
+        if identifier.is_container:
+            return await self._received_description(identifier, content)
+        media_type = self._media_type(content)
+        if formats.is_rdf(media_type):
+            return _Received(media_type, await self._validated_rdf(identifier, content))
+        if identifier.auxiliary_kind is not None:
+            # Solid Protocol §4.3: auxiliary resources are RDF documents.
+            raise UnsupportedMediaType(
+                f"{identifier} is an auxiliary resource: it must be RDF, not {media_type}"
+            )
+        return _Received(media_type, await self.store.stage(content.body))
+
+    async def _received_description(self, identifier: ResourceIdentifier, content: Content) -> _Received:
+        """A new container's body: optional RDF that becomes its description (its `.meta`)."""
+        if content.media_type is None and not content.length:
+            return _Received(None, b"")
+        media_type = self._media_type(content)
+        if not formats.is_rdf(media_type):
+            raise UnsupportedMediaType(f"a container is described in RDF, not in {media_type}")
+        return _Received(media_type, await self._validated_rdf(identifier, content))
 
     async def _validated_rdf(self, identifier: ResourceIdentifier, content: Content) -> bytes:
         """Parse an RDF body (400 if it does not), and keep server-managed triples off containers."""
@@ -300,36 +351,41 @@ class Resources:
             raise BadRequest("the request has content but no Content-Type")
         return content.media_type
 
+    async def _store(self, identifier: ResourceIdentifier, received: _Received) -> None:
+        """Write what was received: a document, or a container with its description."""
+        if not identifier.is_container:
+            assert received.media_type is not None
+            await self.store.write(identifier, received.content, received.media_type)
+            return
+        await self.store.make_container(identifier)
+        if (
+            received.media_type is not None
+            and isinstance(received.content, bytes)
+            and received.content.strip()
+        ):
+            description = identifier.auxiliary(AuxiliaryKind.DESCRIPTION)
+            await self.store.write(description, received.content, received.media_type)
+
+    async def _discard(self, received: _Received) -> None:
+        if isinstance(received.content, Staged):
+            await self.store.discard(received.content)
+
     async def replace(self, identifier: ResourceIdentifier, content: Content, conditions: Conditions) -> bool:
         """PUT: create or replace; True when it created the resource."""
-        async with self.locker.lock(_lock_key(identifier)):
-            entry = await self._check_write(identifier, conditions)
-            if identifier.is_container:
-                if entry is not None:
+        self._check_target(identifier)
+        received = await self._received(identifier, content)
+        try:
+            async with self.locker.lock(_lock_key(identifier)):
+                entry = await self._current(identifier)
+                await self._check_conditions(entry, conditions)
+                if identifier.is_container and entry is not None:
                     raise Conflict("PUT cannot replace a container: its containment is the server's")
                 await self._ensure_parents(identifier)
-                await self._create_container(identifier, content)
-                return True
-            media_type = self._media_type(content)
-            body: Body = content.body
-            if formats.is_rdf(media_type):
-                body = await self._validated_rdf(identifier, content)
-            await self._ensure_parents(identifier)
-            await self.store.write(identifier, body, media_type)
-            return entry is None
-
-    async def _create_container(self, identifier: ResourceIdentifier, content: Content) -> None:
-        """A new container; triples in the body become its description (its `.meta`)."""
-        data = b""
-        if content.media_type is not None or content.length:
-            media_type = self._media_type(content)
-            if not formats.is_rdf(media_type):
-                raise UnsupportedMediaType("a container is described in RDF, not in " + media_type)
-            data = await self._validated_rdf(identifier, content)
-        await self.store.make_container(identifier)
-        if data.strip():
-            assert content.media_type is not None
-            await self.store.write(identifier.auxiliary(AuxiliaryKind.DESCRIPTION), data, content.media_type)
+                await self._store(identifier, received)
+                return entry is None
+        except BaseException:
+            await self._discard(received)
+            raise
 
     async def create_child(
         self,
@@ -348,41 +404,34 @@ class Resources:
             raise NotFound(f"{container} does not exist")
         if await self.store.stat(container) is None:
             raise NotFound(f"the container {container} does not exist")
-        if self.storages.is_reserved(container):
-            raise MethodNotAllowed(f"{container} is served by the server itself")
-        media_type = None if as_container else self._media_type(content)
-        data: Body = content.body
-        if media_type is not None and formats.is_rdf(media_type):
-            data = await self._validated_rdf(container.child("x"), content)
+        self._check_target(container)
         name = containers.name_from_slug(slug, is_container=as_container)
-        # Never overwrite: a taken name (either slash form, or an auxiliary name) gets a new one.
-        for _ in range(8):
-            child = container.child(name, container=as_container)
-            async with self.locker.lock(_lock_key(child)):
-                taken = child.auxiliary_kind is not None or self.storages.is_reserved(child)
-                taken = taken or await self.store.stat(child) is not None
-                taken = taken or await self.store.stat(child.with_slash_toggled()) is not None
-                if not taken:
-                    if as_container:
-                        await self._create_container(child, content)
-                    else:
-                        assert media_type is not None
-                        await self.store.write(child, data, media_type)
-                    return child
-            name = containers.alternative_name(name)
-        raise Conflict("could not find a free name in the container")
+        received = await self._received(container.child(name, container=as_container), content)
+        try:
+            # Never overwrite: a taken name (either slash form, or an auxiliary name) gets a new one.
+            for _ in range(8):
+                child = container.child(name, container=as_container)
+                async with self.locker.lock(_lock_key(child)):
+                    taken = child.auxiliary_kind is not None or self.storages.is_reserved(child)
+                    taken = taken or await self.store.stat(child) is not None
+                    taken = taken or await self.store.stat(child.with_slash_toggled()) is not None
+                    if not taken:
+                        await self._store(child, received)
+                        return child
+                name = containers.alternative_name(name)
+            raise Conflict("could not find a free name in the container")
+        except BaseException:
+            await self._discard(received)
+            raise
 
     async def patch(self, identifier: ResourceIdentifier, patch: Patch, conditions: Conditions) -> bool:
         """PATCH: apply an N3 or SPARQL patch; True when it created the resource."""
+        self._check_target(identifier)
+        # A container's own description lives in its description resource.
+        target = identifier.auxiliary(AuxiliaryKind.DESCRIPTION) if identifier.is_container else identifier
         async with self.locker.lock(_lock_key(identifier)):
-            entry = await self._check_write(identifier, conditions)
-            # A container's own description lives in its description resource.
-            target = (
-                identifier.auxiliary(AuxiliaryKind.DESCRIPTION) if identifier.is_container else identifier
-            )
-            if identifier.is_container and entry is None:
-                await self._ensure_parents(identifier)
-                await self.store.make_container(identifier)
+            entry = await self._current(identifier)
+            await self._check_conditions(entry, conditions)
             stored = await self.store.stat(target)
             if stored is not None and not formats.is_rdf(stored.content_type):
                 raise UnsupportedMediaType(f"{identifier} is not an RDF document, so it cannot be patched")
@@ -390,11 +439,11 @@ class Resources:
             # Off the event loop: a patch's WHERE clause can be costly, and other requests go on.
             result = await asyncio.to_thread(patch.apply, graph)
             if identifier.subject.is_container and identifier.auxiliary_kind is not AuxiliaryKind.ACL:
-                containers.check_description(t for t in result if t not in set(graph))
+                before = set(graph)
+                containers.check_description(t for t in result if t not in before)
             media_type = stored.content_type if stored is not None else self._new_rdf_type(target)
             assert media_type is not None
-            if stored is None and not identifier.is_container:
-                await self._ensure_parents(target)
+            await self._ensure_parents(target)
             await self.store.write(target, formats.serialize(result, media_type), media_type)
             return entry is None
 
@@ -407,18 +456,18 @@ class Resources:
 
     async def delete(self, identifier: ResourceIdentifier, conditions: Conditions) -> None:
         # Solid Protocol §5.4: the storage root and its ACL cannot be deleted.
-        if (
-            self.storages.is_storage(identifier)
-            or (self.storages.is_storage(identifier.subject)
-            and (identifier.auxiliary_kind is AuxiliaryKind.ACL))
+        if self.storages.is_storage(identifier) or (
+            self.storages.is_storage(identifier.subject) and (identifier.auxiliary_kind is AuxiliaryKind.ACL)
         ):
             raise MethodNotAllowed(f"{identifier} belongs to a storage root and cannot be deleted")
         if self.storages.is_reserved(identifier):
             raise MethodNotAllowed(f"{identifier} is served by the server itself")
         async with self.locker.lock(_lock_key(identifier)):
-            entry = await self._check_write(identifier, conditions)
+            entry = await self.store.stat(identifier)
             if entry is None:
+                # RFC 9110 §13.2.1: preconditions are ignored when the answer would be 404 anyway.
                 raise NotFound(f"{identifier} does not exist")
+            await self._check_conditions(entry, conditions)
             if identifier.is_container:
                 children = await self.store.children(identifier)
                 if any(c.identifier.auxiliary_kind is None for c in children):

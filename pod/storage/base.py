@@ -34,6 +34,14 @@ class Entry:
         return f"{self.mtime_ns:x}-{self.size:x}-{self.version:x}"
 
 
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A body received in full and made durable by a store, not yet any resource's content."""
+
+    size: int
+    handle: object  # the store's own: a file path, the bytes
+
+
 Body = bytes | AsyncIterable[bytes]
 
 
@@ -54,7 +62,17 @@ class Store(Protocol):
         """The bytes [start, end) of a document, in chunks."""
         ...
 
-    async def write(self, identifier: ResourceIdentifier, body: Body, content_type: str) -> Entry:
+    async def stage(self, body: Body) -> Staged:
+        """Receive a whole body before it becomes a resource, so a failed upload changes nothing."""
+        ...
+
+    async def discard(self, staged: Staged) -> None:
+        """Forget a staged body that will not be written."""
+        ...
+
+    async def write(
+        self, identifier: ResourceIdentifier, content: bytes | Staged, content_type: str
+    ) -> Entry:
         """Create or replace a document whose parent container exists. All or nothing."""
         ...
 

@@ -6,21 +6,25 @@ import asyncio
 import errno
 import os
 import shutil
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pod.errors import Conflict, NotFound, PayloadTooLarge
+from pod.errors import Conflict, NotFound, UriTooLong
 from pod.ldp.identifiers import ResourceIdentifier
 from pod.storage import names
-from pod.storage.base import Body, Entry
+from pod.storage.base import Body, Entry, Staged
 
 CHUNK_SIZE = 256 * 1024
 # Files up to this size are read on the event loop: cheaper than a trip to a worker thread.
 INLINE_READ_LIMIT = 256 * 1024
 # Linux NAME_MAX.
 MAX_FILE_NAME_BYTES = 255
+# Staged bodies older than this at start-up belong to no running server (a later version
+# with several worker processes sharing the folder must not remove each other's uploads).
+STALE_STAGED_SECONDS = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,10 @@ class FileStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        # Uploads are received here in full, then renamed into place (same file system).
+        self._staging = self.root / names.INTERNAL_FOLDER / "staging"
+        self._staging.mkdir(parents=True, exist_ok=True)
+        _remove_stale_staged(self._staging)
         self._indexes: dict[Path, _FolderIndex] = {}
 
     # -- locating -----------------------------------------------------------------------------
@@ -149,34 +157,49 @@ class FileStore:
                     remaining -= len(chunk)
                 yield chunk
 
-    async def write(self, identifier: ResourceIdentifier, body: Body, content_type: str) -> Entry:
-        parent = identifier.parent
-        assert parent is not None and not identifier.is_container
-        folder = self._folder(parent)
-        index = self._index(folder)
-        if index is None:
-            raise NotFound(f"the container {parent} does not exist")
-        previous = index.by_name.get(identifier.name)
-        if previous is not None and previous.is_dir:
-            raise Conflict(f"{identifier.with_slash_toggled()} is a container")
-        file_name = names.file_name_for(identifier.name, content_type)
-        if len(file_name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
-            raise PayloadTooLarge(f"the name {identifier.name!r} is too long to store")
-        temp = folder / f"{names.encode_name(identifier.name)[:100]}{names.TEMP_MARK}{uuid.uuid4().hex}"
+    async def stage(self, body: Body) -> Staged:
+        path = self._staging / uuid.uuid4().hex
         try:
-            if not folder.is_dir():
-                raise Conflict(f"the container {parent} was deleted while writing")
             if isinstance(body, bytes):
-                await asyncio.to_thread(_write_file, temp, body)
-            else:
-                with open(temp, "wb") as file:
-                    async for chunk in body:
-                        file.write(chunk)
-                    await asyncio.to_thread(os.fsync, file.fileno())
-            stale = previous.file_name if previous and previous.file_name != file_name else None
-            await asyncio.to_thread(_commit, temp, folder, file_name, stale)
+                await asyncio.to_thread(_write_file, path, body)
+                return Staged(len(body), path)
+            size = 0
+            with open(path, "wb") as file:
+                async for chunk in body:
+                    file.write(chunk)
+                    size += len(chunk)
+                await asyncio.to_thread(os.fsync, file.fileno())
+            return Staged(size, path)
         except BaseException:
-            _remove_quietly(temp)
+            _remove_quietly(path)
+            raise
+
+    async def discard(self, staged: Staged) -> None:
+        assert isinstance(staged.handle, Path)
+        _remove_quietly(staged.handle)
+
+    async def write(
+        self, identifier: ResourceIdentifier, content: bytes | Staged, content_type: str
+    ) -> Entry:
+        staged = content if isinstance(content, Staged) else await self.stage(content)
+        assert isinstance(staged.handle, Path)
+        try:
+            parent = identifier.parent
+            assert parent is not None and not identifier.is_container
+            folder = self._folder(parent)
+            index = self._index(folder)
+            if index is None:
+                raise NotFound(f"the container {parent} does not exist")
+            previous = index.by_name.get(identifier.name)
+            if previous is not None and previous.is_dir:
+                raise Conflict(f"{identifier.with_slash_toggled()} is a container")
+            file_name = names.file_name_for(identifier.name, content_type)
+            if len(file_name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
+                raise UriTooLong(f"the name {identifier.name!r} is too long to store")
+            stale = previous.file_name if previous and previous.file_name != file_name else None
+            await asyncio.to_thread(_commit, staged.handle, folder, file_name, stale)
+        except BaseException:
+            _remove_quietly(staged.handle)
             raise
         self._record(folder, identifier.name, _Listed(file_name, False, content_type))
         entry = self._entry(identifier, folder / file_name, content_type)
@@ -213,7 +236,7 @@ class FileStore:
             raise Conflict(f"{identifier.with_slash_toggled()} is a document")
         dir_name = names.encode_name(identifier.name)
         if len(dir_name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
-            raise PayloadTooLarge(f"the name {identifier.name!r} is too long to store")
+            raise UriTooLong(f"the name {identifier.name!r} is too long to store")
         await asyncio.to_thread(_make_folder, folder, dir_name)
         self._record(folder, identifier.name, _Listed(dir_name, True, None))
         entry = self._entry(identifier, folder / dir_name, None)
@@ -262,9 +285,17 @@ def _write_file(path: Path, data: bytes) -> None:
         os.fsync(file.fileno())
 
 
-def _commit(temp: Path, folder: Path, file_name: str, stale: str | None) -> None:
-    """Rename the complete temporary file into place, drop an old file of another type, sync."""
-    os.replace(temp, folder / file_name)
+def _remove_stale_staged(staging: Path) -> None:
+    """Clean-up at start-up: bodies staged by a server that crashed before writing them."""
+    cutoff = time.time() - STALE_STAGED_SECONDS
+    for entry in os.scandir(staging):
+        if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+            _remove_quietly(Path(entry.path))
+
+
+def _commit(staged: Path, folder: Path, file_name: str, stale: str | None) -> None:
+    """Rename the complete staged file into place, drop an old file of another type, sync."""
+    os.replace(staged, folder / file_name)
     if stale is not None:
         _remove_quietly(folder / stale)
     _fsync_folder(folder)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from pod.errors import Conflict, NotFound
 from pod.ldp.identifiers import ROOT, ResourceIdentifier
-from pod.storage.base import Body, Entry, collect
+from pod.storage.base import Body, Entry, Staged, collect
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +60,19 @@ class MemoryStore:
     ) -> AsyncIterator[bytes]:
         yield (await self.read(identifier))[start:end]
 
-    async def write(self, identifier: ResourceIdentifier, body: Body, content_type: str) -> Entry:
-        parent = self._check_parent(identifier)
+    async def stage(self, body: Body) -> Staged:
         data = await collect(body)
+        return Staged(len(data), data)
+
+    async def discard(self, staged: Staged) -> None:
+        pass
+
+    async def write(
+        self, identifier: ResourceIdentifier, content: bytes | Staged, content_type: str
+    ) -> Entry:
+        parent = self._check_parent(identifier)
+        data = content if isinstance(content, bytes) else content.handle
+        assert isinstance(data, bytes)
         existed = identifier in self._items
         stored = self._items[identifier] = self._new(content_type, data)
         if not existed:

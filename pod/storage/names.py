@@ -3,7 +3,7 @@
 A document's media type is told by its file extension; when the name's own extension does not
 tell the right type, the file is stored as `name$.ext` (the CSS convention). Names are stored
 with '%' and '$' percent-encoded, so every '$' in a file name is the server's: the part after
-the first '$' is either `.ext` or one of the server's own suffixes (temporary files), and no
+the first '$' is either `.ext` or marks a file of the server's own, and no
 URL name can ever collide with a file the server keeps for itself.
 """
 
@@ -43,7 +43,8 @@ _PREFERRED_EXTENSION = {
     "application/octet-stream": "bin",
 }
 SEPARATOR = "$"
-TEMP_MARK = "$tmp-"
+# The server's own folder in the data folder: a name no URL can map to.
+INTERNAL_FOLDER = "$pod"
 # Media types with no extension of their own are stored as `name$.{TYPE_MARK}{quoted type}`.
 TYPE_MARK = "type-"
 

@@ -1,0 +1,1 @@
+"""Who is asking: credentials from Solid-OIDC access tokens and DPoP proofs."""
