@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -94,6 +95,7 @@ def link_targets(headers_values: list[str], rel: str) -> list[str]:
     return targets
 
 
+@functools.lru_cache(maxsize=1024)
 def http_date(seconds: int) -> str:
     return format_datetime(datetime.fromtimestamp(seconds, UTC), usegmt=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, unquote_to_bytes
 
 from pod.errors import BadRequest, UriTooLong
@@ -31,14 +31,13 @@ class ResourceIdentifier:
 
     segments: tuple[str, ...]
     is_container: bool
+    # The canonical percent-encoded path below the base URL, starting with '/' (computed once).
+    path: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def path(self) -> str:
-        """The canonical percent-encoded path below the base URL, starting with '/'."""
+    def __post_init__(self) -> None:
         encoded = "/".join(quote(s, safe=_SEGMENT_SAFE) for s in self.segments)
-        if not self.segments:
-            return "/"
-        return "/" + encoded + ("/" if self.is_container else "")
+        path = "/" + encoded + ("/" if self.is_container and self.segments else "")
+        object.__setattr__(self, "path", path)
 
     @property
     def name(self) -> str:

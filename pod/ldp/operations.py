@@ -26,6 +26,9 @@ from pod.rdf.cache import GraphCache
 from pod.rdf.patch import Patch
 from pod.storage.base import OCTET_STREAM, Body, Entry, Locker, Staged, Store, collect
 
+# Bodies up to this size are read whole and sent at once; larger ones are streamed.
+WHOLE_BODY_LIMIT = 256 * 1024
+
 # Chooses one of the media types it is offered (in the server's order of preference), or None.
 Chooser = Callable[[Sequence[str]], str | None]
 
@@ -193,10 +196,15 @@ class Resources:
             return Representation(*meta, size=entry.size, not_modified=True)
         if media_type == stored_type:
             # The hot path: the stored bytes as they are, never parsed.
-            body = self.store.stream(entry.identifier) if with_body else None
-            return Representation(*meta, size=entry.size, body=body)
+            return Representation(*meta, size=entry.size, body=await self._body(entry) if with_body else None)
         data = formats.serialize(await self._graph(entry), media_type)
         return Representation(*meta, size=len(data), body=data if with_body else None)
+
+    async def _body(self, entry: Entry) -> bytes | AsyncIterator[bytes]:
+        """A document's stored bytes: small ones at once (cheaper to send), large ones streamed."""
+        if entry.size <= WHOLE_BODY_LIMIT:
+            return await self.store.read(entry.identifier)
+        return self.store.stream(entry.identifier)
 
     async def _graph(self, entry: Entry) -> formats.Graph:
         """The parsed graph of a stored RDF document, from the cache when its version is there."""
@@ -220,7 +228,9 @@ class Resources:
         if byte_range is not None and not byte_range.applies(entry.etag, last_modified):
             byte_range = None
         start, end = (0, entry.size) if byte_range is None else byte_range.resolve(entry.size)
-        body = self.store.stream(entry.identifier, start, end) if with_body else None
+        body: bytes | AsyncIterator[bytes] | None = None
+        if with_body:
+            body = self.store.stream(entry.identifier, start, end) if byte_range else await self._body(entry)
         served = None if byte_range is None else (start, end)
         return Representation(*meta, size=entry.size, body=body, content_range=served)
 
