@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from pod.auth.authenticator import make_authenticator
 from pod.config import Settings
+from pod.http.authentication import authentication_middleware
 from pod.http.cors import add_cors_headers, preflight_middleware
 from pod.http.errors import error_middleware
 from pod.http.routes import LdpHandler
@@ -35,6 +37,9 @@ def make_app(settings: Settings) -> web.Application:
     app[RESOURCES] = resources
     outbound = app[OUTBOUND] = OutboundClient(FetchPolicy(allow_private=bool(settings.allow_private_fetch)))
     app.on_cleanup.append(lambda _app: outbound.close())
+    # Innermost of the middlewares: its 401s get problem bodies (errors) and CORS headers.
+    authenticator = make_authenticator(settings, outbound)
+    app.middlewares.append(authentication_middleware(authenticator, settings.base_url))
     # [\s\S]: a decoded path may hold a newline, which the handler then refuses with a 400.
     app.router.add_route("*", r"/{tail:[\s\S]*}", handler.handle)
     return app

@@ -35,6 +35,26 @@ def parser() -> argparse.ArgumentParser:
         help="fetch WebID profiles, keys and groups from private/loopback addresses "
         "(POD_ALLOW_PRIVATE_FETCH; default: only when serving on a loopback host)",
     )
+    serve.add_argument(
+        "--allow-bearer",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="accept Solid-OIDC access tokens without a DPoP proof (POD_ALLOW_BEARER; default off)",
+    )
+    serve.add_argument(
+        "--clock-tolerance",
+        type=int,
+        help="seconds of clock skew tolerated on tokens (POD_CLOCK_TOLERANCE; default 60)",
+    )
+    serve.add_argument(
+        "--dpop-window",
+        type=int,
+        help="seconds a DPoP proof stays valid after it is made (POD_DPOP_WINDOW; default 300)",
+    )
+    serve.add_argument(
+        "--trusted-webid",
+        help="INSECURE, development only: treat every request as this WebID (POD_TRUSTED_WEBID)",
+    )
     return root
 
 

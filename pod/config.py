@@ -26,6 +26,14 @@ class Settings:
     # May the server fetch from private and loopback addresses (WebID profiles, JWKS, groups)?
     # None: only when the server itself runs on a loopback host (development and tests).
     allow_private_fetch: bool | None = None
+    # Solid-OIDC: accept tokens without a DPoP proof (RFC 6750 Bearer)? Off: a stolen token is then enough.
+    allow_bearer: bool = False
+    # Seconds of clock difference tolerated on token and proof timestamps.
+    clock_tolerance: int = 60
+    # Seconds a DPoP proof stays valid after its iat (and its jti is remembered against replay).
+    dpop_window: int = 300
+    # Development and tests only: every request is this WebID. Logged loudly; never on by default.
+    trusted_webid: str | None = None
 
     def __post_init__(self) -> None:
         base = self.base_url or f"http://{self.host}:{self.port}/"
@@ -40,6 +48,10 @@ class Settings:
             raise ValueError(f"unknown storage {self.storage!r} (file or memory)")
         if self.max_body_size <= 0:
             raise ValueError("max body size must be positive")
+        if self.clock_tolerance < 0 or self.dpop_window <= 0:
+            raise ValueError("clock tolerance must be >= 0 and the DPoP window positive")
+        if self.trusted_webid is not None and urlsplit(self.trusted_webid).scheme not in ("http", "https"):
+            raise ValueError(f"the trusted WebID must be an http(s) URL: {self.trusted_webid!r}")
         object.__setattr__(self, "base_url", base)
         if self.allow_private_fetch is None:
             loopback = parts.hostname in LOOPBACK_HOSTS
@@ -78,6 +90,10 @@ def settings_from(flags: Mapping[str, object], environ: Mapping[str, str] | None
         "storage": str,
         "max_body_size": int,
         "allow_private_fetch": _boolean,
+        "allow_bearer": _boolean,
+        "clock_tolerance": int,
+        "dpop_window": int,
+        "trusted_webid": str,
     }
     for name, convert in converters.items():
         flag = flags.get(name)

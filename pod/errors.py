@@ -80,3 +80,10 @@ class RangeNotSatisfiable(PodError):
 class UnprocessableContent(PodError):
     status = 422
     title = "Unprocessable Content"
+
+
+class TooManyRequests(PodError):
+    """RFC 6585 §4: too many attempts; the response says when to try again (Retry-After)."""
+
+    status = 429
+    title = "Too Many Requests"

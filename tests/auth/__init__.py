@@ -1,0 +1,1 @@
+"""Solid-OIDC authentication tests: a real test identity provider, tokens minted with joserfc."""
