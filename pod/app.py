@@ -10,12 +10,16 @@ from pod.http.authentication import authentication_middleware
 from pod.http.cors import add_cors_headers, preflight_middleware
 from pod.http.errors import error_middleware
 from pod.http.routes import LdpHandler
+from pod.idp import setup as identity_provider
+from pod.idp.oidc import OIDC_PROVIDER, OidcProvider, client_basic_middleware
+from pod.idp.sessions import account_token_middleware
 from pod.ldp.operations import Resources
-from pod.ldp.storages import Storages
 from pod.outbound import FetchPolicy, OutboundClient
 from pod.storage.base import ProcessLocker, Store
 from pod.storage.files import FileStore
 from pod.storage.memory import MemoryStore
+from pod.wac.access_control import AccessControl
+from pod.wac.templates import ensure_root_acl
 
 RESOURCES = web.AppKey("resources", Resources)
 OUTBOUND = web.AppKey("outbound", OutboundClient)
@@ -28,18 +32,37 @@ def make_store(settings: Settings) -> Store:
 
 
 def make_app(settings: Settings) -> web.Application:
-    resources = Resources(make_store(settings), ProcessLocker(), Storages(), settings.base_url)
-    handler = LdpHandler(resources, settings.base_path, settings.max_body_size)
+    # The storage roots and their owners: pods come and go (pod.idp), kept in `$pod/storages.json`.
+    storages = identity_provider.make_storages(settings, identity_provider.make_internal_state(settings))
+    resources = Resources(make_store(settings), ProcessLocker(), storages, settings.base_url)
+    outbound = OutboundClient(FetchPolicy(allow_private=bool(settings.allow_private_fetch)))
+    access = AccessControl(resources.store, storages, settings.base_url, outbound, storages.owners_of)
+    handler = LdpHandler(resources, access, settings.base_path, settings.max_body_size)
     app = web.Application(
         middlewares=[preflight_middleware, error_middleware], client_max_size=settings.max_body_size
     )
     app.on_response_prepare.append(add_cors_headers)
     app[RESOURCES] = resources
-    outbound = app[OUTBOUND] = OutboundClient(FetchPolicy(allow_private=bool(settings.allow_private_fetch)))
+    app[OUTBOUND] = outbound
     app.on_cleanup.append(lambda _app: outbound.close())
+    # WAC: the server root has an ACL from the start (acl/root.acl).
+    app.on_startup.append(lambda _app: ensure_root_acl(resources.store, settings.base_url))
     # Innermost of the middlewares: its 401s get problem bodies (errors) and CORS headers.
     authenticator = make_authenticator(settings, outbound)
+    # Before authentication: a `CSS-Account-Token` header is the account API's, not Solid-OIDC's.
+    app.middlewares.append(account_token_middleware)
+    # Before authentication too: HTTP Basic at the token endpoint authenticates an OAuth client.
+    app.middlewares.append(client_basic_middleware(settings.base_url))
     app.middlewares.append(authentication_middleware(authenticator, settings.base_url))
+    # The account API and pages under `/.account/`: registered before the LDP catch-all.
+    identity_provider.install(app, settings, resources)
+    # The OpenID provider under `/.oidc/` and its discovery document: before the LDP catch-all.
+    idp_state = app[identity_provider.IDENTITY_PROVIDER].state
+    oidc = app[OIDC_PROVIDER] = OidcProvider(settings, outbound, idp_state)
+    oidc.add_routes(app.router)
+    # DESIGN "Browser origins": apps a local person approved on the consent screen pass WAC's origin check.
+    access.trusted_apps = oidc.trusted_apps
+    app.on_startup.append(oidc.start)
     # [\s\S]: a decoded path may hold a newline, which the handler then refuses with a 400.
     app.router.add_route("*", r"/{tail:[\s\S]*}", handler.handle)
     return app

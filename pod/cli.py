@@ -12,6 +12,8 @@ from aiohttp import web
 
 from pod.app import make_app
 from pod.config import Settings, settings_from
+from pod.idp import commands as accounts_commands
+from pod.idp.oidc.commands import rotate_key
 
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs "%{User-Agent}i"'
 
@@ -55,6 +57,25 @@ def parser() -> argparse.ArgumentParser:
         "--trusted-webid",
         help="INSECURE, development only: treat every request as this WebID (POD_TRUSTED_WEBID)",
     )
+    serve.add_argument(
+        "--registration",
+        choices=["open", "invite", "closed"],
+        help="who may create accounts (POD_REGISTRATION; default: open on a loopback base URL, else closed)",
+    )
+    serve.add_argument(
+        "--single-user",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the root is the one pod, owned by the first account (POD_SINGLE_USER; default: a pod per name)",
+    )
+    accounts_commands.add_parser(commands)
+    oidc = commands.add_parser("oidc", help="the OpenID provider")
+    oidc_commands = oidc.add_subparsers(dest="oidc_command", required=True)
+    rotate = oidc_commands.add_parser(
+        "rotate-key",
+        help="sign tokens with a new key from now on; the old one stays published until its tokens expire",
+    )
+    rotate.add_argument("--data-dir", help="the server's data folder (POD_DATA_DIR; default ./data)")
     return root
 
 
@@ -88,4 +109,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"pod: {error}", file=sys.stderr)
             return 2
         serve(settings)
+    if args.command == "accounts":
+        return accounts_commands.run(args)
+    if args.command == "oidc":
+        return oidc_command(args)
+    return 0
+
+
+def oidc_command(args: argparse.Namespace) -> int:
+    try:
+        kid = rotate_key(settings_from({"data_dir": args.data_dir}))
+    except ValueError as error:
+        print(f"pod: {error}", file=sys.stderr)
+        return 2
+    print(f"new signing key: {kid}")
     return 0

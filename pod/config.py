@@ -34,6 +34,12 @@ class Settings:
     dpop_window: int = 300
     # Development and tests only: every request is this WebID. Logged loudly; never on by default.
     trusted_webid: str | None = None
+    # Who may create accounts: "open", "invite" (a code from `pod accounts invite`) or "closed".
+    # None: open when the base URL is a loopback address (development), closed otherwise.
+    registration: str | None = None
+    # Single-user: the root container is the one pod, owned by the first account. Otherwise the
+    # root is a plain container and each pod is `/{name}/`.
+    single_user: bool = False
 
     def __post_init__(self) -> None:
         base = self.base_url or f"http://{self.host}:{self.port}/"
@@ -57,6 +63,10 @@ class Settings:
             loopback = parts.hostname in LOOPBACK_HOSTS
             object.__setattr__(self, "allow_private_fetch", loopback)
         object.__setattr__(self, "data_dir", Path(self.data_dir))
+        if self.registration is None:
+            object.__setattr__(self, "registration", "open" if parts.hostname in LOOPBACK_HOSTS else "closed")
+        if self.registration not in ("open", "invite", "closed"):
+            raise ValueError(f"unknown registration policy {self.registration!r} (open, invite or closed)")
 
     @property
     def base_path(self) -> str:
@@ -94,6 +104,8 @@ def settings_from(flags: Mapping[str, object], environ: Mapping[str, str] | None
         "clock_tolerance": int,
         "dpop_window": int,
         "trusted_webid": str,
+        "registration": str,
+        "single_user": _boolean,
     }
     for name, convert in converters.items():
         flag = flags.get(name)

@@ -34,6 +34,8 @@ def make_client(aiohttp_server: Any, aiohttp_client: Any, tmp_path: Path, storag
 
     async def start(**overrides: Any) -> TestClient[Any, Any]:
         port = free_port()
+        # The tests written before pods existed serve one storage at the root: single-user mode.
+        overrides.setdefault("single_user", True)
         settings = Settings(
             host="127.0.0.1",
             port=port,

@@ -190,3 +190,22 @@ async def contained(client: TestClient[Any, Any], container: str) -> set[str]:
     assert resp.status == 200, f"GET {container}: {resp.status}"
     graph = await graph_of(resp)
     return {str(o) for o in graph.objects(URIRef(str(resp.url)), LDP.contains)}
+
+
+def open_acl(subject: str, extra: str = "") -> str:
+    """An ACL document that keeps `subject` open to everyone, plus `extra` Turtle.
+
+    WAC §ACL Resource Discovery: a resource's own ACL replaces the inherited one, so a test that
+    writes an ACL only to exercise LDP behaviour must still grant access, or it locks itself out.
+    """
+    return (
+        "@prefix acl: <http://www.w3.org/ns/auth/acl#>.\n"
+        "<#public> a acl:Authorization; acl:agentClass <http://xmlns.com/foaf/0.1/Agent>;\n"
+        f"  acl:accessTo <{subject}>; acl:default <{subject}>;\n"
+        "  acl:mode acl:Read, acl:Write, acl:Control.\n" + extra
+    )
+
+
+def aux_body(suffix: str, subject: str, extra: str) -> str:
+    """The body for a test's `.acl` or `.meta` document about `subject`: `extra`, kept open if an ACL."""
+    return open_acl(subject, extra) if suffix == ".acl" else extra

@@ -19,6 +19,7 @@ from rdf_helpers import (
     http_date,
     iana_type,
     make_container,
+    open_acl,
     put_bytes,
     put_turtle,
 )
@@ -77,9 +78,11 @@ async def test_auxiliary_resources_are_not_contained(client: Client) -> None:
     container.
     """
     await put_turtle(client, "/c/doc.ttl", DOC)
-    await put_turtle(client, "/c/doc.ttl.acl", "<doc.ttl> <http://example.org/ns#p> 1.\n")
+    await put_turtle(
+        client, "/c/doc.ttl.acl", open_acl("doc.ttl", "<doc.ttl> <http://example.org/ns#p> 1.\n")
+    )
     await put_turtle(client, "/c/doc.ttl.meta", "<doc.ttl> <http://example.org/ns#p> 2.\n")
-    await put_turtle(client, "/c/.acl", "<./> <http://example.org/ns#p> 3.\n")
+    await put_turtle(client, "/c/.acl", open_acl("./", "<./> <http://example.org/ns#p> 3.\n"))
     await put_turtle(client, "/c/.meta", "<./> <http://example.org/ns#p> 4.\n")
     assert await contained(client, "/c/") == {absolute(client, "/c/doc.ttl")}
 

@@ -12,6 +12,7 @@ from rdf_helpers import (
     TURTLE,
     absolute,
     assert_isomorphic,
+    aux_body,
     base_url,
     graph_of,
     http_date,
@@ -244,7 +245,7 @@ async def test_auxiliary_resource_is_a_writable_rdf_document(client: Client, suf
     """
     await put_turtle(client, "/doc.ttl", DOC)
     aux = "/doc.ttl" + suffix
-    body = f'<{base_url(client)}doc.ttl> <http://example.org/ns#note> "aux".\n'
+    body = aux_body(suffix, "doc.ttl", f'<{base_url(client)}doc.ttl> <http://example.org/ns#note> "aux".\n')
     resp = await client.put(aux, data=body.encode(), headers={"Content-Type": TURTLE})
     assert resp.status in (200, 201, 204)
     got = await client.get(aux)
@@ -257,7 +258,7 @@ async def test_container_auxiliary_resource_is_a_writable_rdf_document(client: C
     """Solid Protocol §5.3 Writing Resources: a PUT to an auxiliary resource creates or updates it."""
     await make_container(client, "/c/")
     aux = "/c/" + suffix
-    body = '<./> <http://example.org/ns#note> "container aux".\n'
+    body = aux_body(suffix, "./", '<./> <http://example.org/ns#note> "container aux".\n')
     resp = await client.put(aux, data=body.encode(), headers={"Content-Type": TURTLE})
     assert resp.status in (200, 201, 204)
     got = await client.get(aux)

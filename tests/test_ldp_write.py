@@ -15,11 +15,13 @@ from rdf_helpers import (
     TURTLE,
     absolute,
     assert_isomorphic,
+    aux_body,
     contained,
     graph_of,
     link_targets,
     make_container,
     media_type,
+    open_acl,
     put_bytes,
     put_turtle,
     tokens,
@@ -389,7 +391,9 @@ async def test_deleting_document_deletes_its_auxiliary_resources(client: Client,
     resources.
     """
     await put_turtle(client, "/doc.ttl", DOC)
-    await put_turtle(client, "/doc.ttl" + suffix, "<doc.ttl> <http://example.org/ns#p> 1.\n")
+    await put_turtle(
+        client, "/doc.ttl" + suffix, aux_body(suffix, "doc.ttl", "<doc.ttl> <http://example.org/ns#p> 1.\n")
+    )
     resp = await client.delete("/doc.ttl")
     assert resp.status in (200, 204)
     assert (await client.get("/doc.ttl" + suffix)).status == 404
@@ -400,7 +404,7 @@ async def test_recreated_document_does_not_inherit_old_auxiliary_resources(clien
     subject.
     """
     await put_turtle(client, "/doc.ttl", DOC)
-    await put_turtle(client, "/doc.ttl.acl", "<doc.ttl> <http://example.org/ns#p> 1.\n")
+    await put_turtle(client, "/doc.ttl.acl", open_acl("doc.ttl", "<doc.ttl> <http://example.org/ns#p> 1.\n"))
     await put_turtle(client, "/doc.ttl.meta", "<doc.ttl> <http://example.org/ns#p> 2.\n")
     await client.delete("/doc.ttl")
     await put_turtle(client, "/doc.ttl", OTHER)
@@ -412,7 +416,7 @@ async def test_recreated_document_does_not_inherit_old_auxiliary_resources(clien
 async def test_deleting_container_deletes_its_auxiliary_resources(client: Client, suffix: str) -> None:
     """Solid Protocol §4.3 Auxiliary Resources: a container's /c/.acl and /c/.meta go with it."""
     await make_container(client, "/c/")
-    await put_turtle(client, "/c/" + suffix, "<./> <http://example.org/ns#p> 1.\n")
+    await put_turtle(client, "/c/" + suffix, aux_body(suffix, "./", "<./> <http://example.org/ns#p> 1.\n"))
     resp = await client.delete("/c/")
     assert resp.status in (200, 204)
     assert (await client.get("/c/" + suffix)).status == 404

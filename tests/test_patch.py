@@ -224,12 +224,19 @@ async def test_patch_cannot_add_containment_triples(client: Client) -> None:
 async def test_patch_works_on_description_and_acl_documents(client: Client) -> None:
     """Solid Protocol §5.3: PUT or PATCH on an auxiliary resource creates or updates it."""
     await put_turtle(client, "/doc.ttl", "<#a> <http://example.org/ns#p> 1 .")
-    for aux in ("/doc.ttl.meta", "/doc.ttl.acl"):
-        resp = await patch(client, aux, n3_patch(inserts="<#x> ex:p 1 ."))
+    # The ACL keeps the document open (WAC: its own ACL replaces the inherited one).
+    rule = (
+        "<#open> a <http://www.w3.org/ns/auth/acl#Authorization>;"
+        " <http://www.w3.org/ns/auth/acl#agentClass> <http://xmlns.com/foaf/0.1/Agent>;"
+        " <http://www.w3.org/ns/auth/acl#accessTo> <doc.ttl>;"
+        " <http://www.w3.org/ns/auth/acl#mode> <http://www.w3.org/ns/auth/acl#Control> ."
+    )
+    for aux, first in (("/doc.ttl.meta", "<#x> ex:p 1 ."), ("/doc.ttl.acl", rule + " <#x> ex:p 1 .")):
+        resp = await patch(client, aux, n3_patch(inserts=first))
         assert resp.status == 201, aux
         resp = await patch(client, aux, n3_patch(inserts="<#x> ex:q 2 ."))
         assert resp.status in (200, 204), aux
-        assert_isomorphic(await graph_at(client, aux), expected(client, aux, "<#x> ex:p 1; ex:q 2 ."))
+        assert_isomorphic(await graph_at(client, aux), expected(client, aux, first + " <#x> ex:q 2 ."))
 
 
 async def test_patch_with_stale_if_match_is_412(client: Client) -> None:

@@ -10,23 +10,31 @@ from aiohttp import web
 
 from pod.errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, PodError
 from pod.http import conneg, headers
+from pod.http.authentication import CREDENTIALS
 from pod.ldp.conditions import Outcome, Validators, evaluate
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier, parse_path
 from pod.ldp.operations import Content, Representation, ResourceKind, Resources
 from pod.ldp.storages import storage_description
 from pod.rdf import formats
 from pod.rdf.patch import parse_patch
+from pod.wac.access_control import AccessControl
+from pod.wac.modes import AccessMode, AccessModes
+from pod.wac.requirements import requirements_for
 
 CHUNK_SIZE = 64 * 1024
 LDP_BASIC_CONTAINER = "http://www.w3.org/ns/ldp#BasicContainer"
 LDP_CONTAINER = "http://www.w3.org/ns/ldp#Container"
+OWNER_REL = "http://www.w3.org/ns/solid/terms#owner"
 
 
 class LdpHandler:
     """Turns each request into one LDP operation on `Resources` and its result into a response."""
 
-    def __init__(self, resources: Resources, base_path: str, max_body_size: int) -> None:
+    def __init__(
+        self, resources: Resources, access: AccessControl, base_path: str, max_body_size: int
+    ) -> None:
         self.resources = resources
+        self.access = access
         self.base_path = base_path
         self.max_body_size = max_body_size
         self.started = int(time.time())
@@ -78,10 +86,7 @@ class LdpHandler:
 
     def allowed(self, identifier: ResourceIdentifier, kind: ResourceKind | None) -> list[str]:
         storages = self.resources.storages
-        undeletable = storages.is_storage(identifier) or (
-            identifier.auxiliary_kind is AuxiliaryKind.ACL and storages.is_storage(identifier.subject)
-        )
-        return headers.allowed_methods(kind, deletable=not undeletable)
+        return headers.allowed_methods(kind, deletable=not storages.is_undeletable(identifier))
 
     def resource_headers(self, identifier: ResourceIdentifier, kind: ResourceKind | None) -> dict[str, str]:
         """Link, Allow and Accept-* for a resource: on every response about it."""
@@ -105,12 +110,44 @@ class LdpHandler:
         if storage is not None:
             description = resources.url(storages.description_of(storage))
             links.append(f'<{description}>; rel="{headers.STORAGE_DESCRIPTION_REL}"')
+        if storage is not None and storage == identifier:
+            # Solid Protocol §4.1: a storage's root advertises its owners.
+            links += [f'<{owner}>; rel="{OWNER_REL}"' for owner in sorted(storages.owners_of(storage))]
         methods = self.allowed(identifier, kind)
         result = {"Link": ", ".join(links), "Allow": ", ".join(methods)}
         result.update(headers.accept_headers(methods))
         return result
 
+    # -- authorization ------------------------------------------------------------------------
+
+    async def authorize(
+        self, request: web.Request, identifier: ResourceIdentifier, patch_modes: AccessModes | None = None
+    ) -> None:
+        """WAC: the modes this request needs on each resource it touches, or 401/403.
+
+        Runs before anything about the target is revealed (existence, slash conflicts).
+        """
+        exists, missing = True, []
+        if request.method in ("PUT", "PATCH"):
+            exists = await self.resources.store.stat(identifier) is not None
+            if not exists:
+                missing = await self.resources.missing_containers(identifier)
+        requirements = requirements_for(
+            request.method, identifier, exists=exists, missing_containers=missing, patch_modes=patch_modes
+        )
+        await self.access.authorize(request[CREDENTIALS], requirements)
+
+    async def wac_allow(self, request: web.Request, identifier: ResourceIdentifier) -> str:
+        """Authorize a read and say what the agent and the public may do (WAC §WAC-Allow)."""
+        user, public = await self.access.permissions(request[CREDENTIALS], identifier)
+        if AccessMode.READ not in user:
+            await self.authorize(request, identifier)  # raises the 401 or 403 with its reason
+        return self.access.wac_allow(user, public)
+
+    # -- the methods ----------------------------------------------------------------------------
+
     async def do_OPTIONS(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        await self.authorize(request, identifier)
         state = await self.resources.state(identifier)
         return web.Response(status=204, headers=self.resource_headers(identifier, state.kind))
 
@@ -123,6 +160,7 @@ class LdpHandler:
     async def read(
         self, request: web.Request, identifier: ResourceIdentifier, *, with_body: bool
     ) -> web.StreamResponse:
+        wac_allow = await self.wac_allow(request, identifier)
         ranges = conneg.parse_accept(request.headers.get("Accept"))
         representation = await self.resources.read(
             identifier,
@@ -131,15 +169,18 @@ class LdpHandler:
             headers.byte_range_from(request.headers),
             with_body=with_body,
         )
-        return await self.send(request, representation)
+        return await self.send(request, representation, wac_allow)
 
-    async def send(self, request: web.Request, representation: Representation) -> web.StreamResponse:
+    async def send(
+        self, request: web.Request, representation: Representation, wac_allow: str
+    ) -> web.StreamResponse:
         response_headers = self.resource_headers(representation.identifier, representation.kind)
         response_headers.update(
             {
                 "ETag": f'"{representation.etag}"',
                 "Last-Modified": headers.http_date(representation.last_modified),
-                "Vary": "Accept",
+                "Vary": "Accept, Authorization, Origin",
+                "WAC-Allow": wac_allow,
             }
         )
         if representation.kind is ResourceKind.NON_RDF:
@@ -167,6 +208,7 @@ class LdpHandler:
         return response
 
     async def do_PUT(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        await self.authorize(request, identifier)
         created = await self.resources.replace(
             identifier, self.content(request), headers.conditions_from(request.headers)
         )
@@ -177,6 +219,7 @@ class LdpHandler:
         if content.media_type is None:
             raise BadRequest("a PATCH needs a Content-Type: text/n3 or application/sparql-update")
         patch = parse_patch(await content.read(), content.media_type, self.resources.url(identifier))
+        await self.authorize(request, identifier, patch.required_modes())
         created = await self.resources.patch(identifier, patch, headers.conditions_from(request.headers))
         return await self.written(identifier, created)
 
@@ -189,6 +232,7 @@ class LdpHandler:
         return web.Response(status=204, headers=response_headers)
 
     async def do_POST(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        await self.authorize(request, identifier)
         types = headers.link_targets(request.headers.getall("Link", []), "type")
         as_container = LDP_BASIC_CONTAINER in types or LDP_CONTAINER in types
         child = await self.resources.create_child(
@@ -197,6 +241,7 @@ class LdpHandler:
         return await self.written(child, True)
 
     async def do_DELETE(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        await self.authorize(request, identifier)
         await self.resources.delete(identifier, headers.conditions_from(request.headers))
         return web.Response(status=204)
 

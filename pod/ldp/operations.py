@@ -303,14 +303,18 @@ class Resources:
         description = await self.store.stat(entry.identifier.auxiliary(AuxiliaryKind.DESCRIPTION))
         return containers.container_version(entry, children, description)
 
-    async def _ensure_parents(self, identifier: ResourceIdentifier) -> None:
-        """Solid Protocol §5.3: PUT and PATCH create the intermediate containers of their target."""
+    async def missing_containers(self, identifier: ResourceIdentifier) -> list[ResourceIdentifier]:
+        """The containers above `identifier` that do not exist yet, nearest first."""
         missing = []
         for ancestor in identifier.ancestors():
             if await self.store.stat(ancestor) is not None:
                 break
             missing.append(ancestor)
-        for ancestor in reversed(missing):
+        return missing
+
+    async def _ensure_parents(self, identifier: ResourceIdentifier) -> None:
+        """Solid Protocol §5.3: PUT and PATCH create the intermediate containers of their target."""
+        for ancestor in reversed(await self.missing_containers(identifier)):
             async with self.locker.lock(_lock_key(ancestor)):
                 if await self.store.stat(ancestor.with_slash_toggled()) is not None:
                     raise Conflict(
@@ -329,6 +333,7 @@ class Resources:
         media_type = self._media_type(content)
         if formats.is_rdf(media_type):
             return _Received(media_type, await self._validated_rdf(identifier, content))
+        self.storages.check_protected(identifier, [])  # a protected RDF document cannot become non-RDF
         if identifier.auxiliary_kind is not None:
             # Solid Protocol §4.3: auxiliary resources are RDF documents.
             raise UnsupportedMediaType(
@@ -350,6 +355,7 @@ class Resources:
         assert content.media_type is not None
         data = await content.read()
         graph = formats.parse(data, content.media_type, self.url(identifier))
+        self.storages.check_protected(identifier, graph)  # e.g. a WebID profile keeps solid:oidcIssuer
         if identifier.subject.is_container and identifier.auxiliary_kind is not AuxiliaryKind.ACL:
             containers.check_description(graph)
         return data
@@ -448,6 +454,7 @@ class Resources:
             graph = await self._graph(stored) if stored is not None else []
             # Off the event loop: a patch's WHERE clause can be costly, and other requests go on.
             result = await asyncio.to_thread(patch.apply, graph)
+            self.storages.check_protected(target, result)
             if identifier.subject.is_container and identifier.auxiliary_kind is not AuxiliaryKind.ACL:
                 before = set(graph)
                 containers.check_description(t for t in result if t not in before)
@@ -466,12 +473,11 @@ class Resources:
 
     async def delete(self, identifier: ResourceIdentifier, conditions: Conditions) -> None:
         # Solid Protocol §5.4: the storage root and its ACL cannot be deleted.
-        if self.storages.is_storage(identifier) or (
-            self.storages.is_storage(identifier.subject) and (identifier.auxiliary_kind is AuxiliaryKind.ACL)
-        ):
+        if self.storages.is_undeletable(identifier):
             raise MethodNotAllowed(f"{identifier} belongs to a storage root and cannot be deleted")
         if self.storages.is_reserved(identifier):
             raise MethodNotAllowed(f"{identifier} is served by the server itself")
+        self.storages.check_protected(identifier, [])  # deleting a WebID profile would remove its issuer
         async with self.locker.lock(_lock_key(identifier)):
             entry = await self.store.stat(identifier)
             if entry is None:

@@ -1,0 +1,1 @@
+"""The identity provider: accounts, sessions, pods, account API and pages; oidc/ is the OpenID provider."""

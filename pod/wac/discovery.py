@@ -1,0 +1,112 @@
+"""Which ACL document governs a resource (WAC §Effective ACL Resource), read once per version.
+
+Cost per lookup: one `Store.stat` per candidate ACL, from the resource's own `.acl` up to the
+nearest one that exists (at most depth + 1), and no read and no parse while that document's
+version is cached. The stats are what keeps the answer true to the files: an ACL written or
+removed by hand, or by another process, is seen on the next request. Callers that ask about
+several resources in one request pass one `Stats` memo so that no path is statted twice. The
+list of candidate ACLs depends on the path alone, so it is built once per path and cached.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from pod.errors import NotFound, PodError
+from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier
+from pod.storage.base import Entry, Store
+from pod.wac.authorizations import UNREADABLE, AclDocument, Authorization, parse_acl_document
+from pod.wac.lru import Lru
+
+log = logging.getLogger(__name__)
+
+# Per-request memo of what `Store.stat` answered, so no candidate ACL is statted twice.
+Stats = dict[ResourceIdentifier, Entry | None]
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveAcl:
+    """The authorizations that apply to one resource, and where they came from."""
+
+    acl: ResourceIdentifier | None  # None: no ACL document anywhere above the resource
+    authorizations: tuple[Authorization, ...]
+    inherited: bool  # True: acl:default rules of an ancestor container's ACL
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    acl: ResourceIdentifier
+    url: str  # of the resource whose ACL this is
+    inherited: bool
+
+
+class AclDiscovery:
+    """Finds the effective ACL of resources in one store; parsed documents are cached by ETag."""
+
+    def __init__(self, store: Store, base_url: str, max_documents: int = 1024, max_paths: int = 4096) -> None:
+        self.store = store
+        self.base_url = base_url
+        self._documents: Lru[tuple[str, str], AclDocument] = Lru(max_documents)
+        self._candidate_lists: Lru[ResourceIdentifier, tuple[_Candidate, ...]] = Lru(max_paths)
+
+    def url(self, identifier: ResourceIdentifier) -> str:
+        return self.base_url + identifier.path[1:]
+
+    async def effective(self, subject: ResourceIdentifier, stats: Stats | None = None) -> EffectiveAcl:
+        """WAC §Effective ACL Resource: the subject's own ACL, else the nearest container's; first wins.
+
+        `subject` is never an auxiliary resource: callers map `.acl` and `.meta` to their subject.
+        """
+        stats = {} if stats is None else stats
+        for candidate in self._candidates(subject):
+            entry = await self._stat(candidate.acl, stats)
+            if entry is None:
+                continue
+            document = await self.document(candidate.acl, entry)
+            if candidate.inherited:
+                # WAC §Access Objects: an ancestor's rules apply only through acl:default.
+                return EffectiveAcl(candidate.acl, document.for_members_of(candidate.url), inherited=True)
+            return EffectiveAcl(candidate.acl, document.for_resource(candidate.url), inherited=False)
+        return EffectiveAcl(None, (), inherited=True)
+
+    def _candidates(self, subject: ResourceIdentifier) -> tuple[_Candidate, ...]:
+        """The ACLs that may govern `subject`, nearest first (a pure function of the path, so cached)."""
+        candidates = self._candidate_lists.get(subject)
+        if candidates is None:
+            own = _Candidate(subject.auxiliary(AuxiliaryKind.ACL), self.url(subject), inherited=False)
+            candidates = (
+                own,
+                *(
+                    _Candidate(container.auxiliary(AuxiliaryKind.ACL), self.url(container), inherited=True)
+                    for container in subject.ancestors()
+                ),
+            )
+            self._candidate_lists.put(subject, candidates)
+        return candidates
+
+    async def _stat(self, identifier: ResourceIdentifier, stats: Stats) -> Entry | None:
+        if identifier not in stats:
+            stats[identifier] = await self.store.stat(identifier)
+        return stats[identifier]
+
+    async def document(self, acl: ResourceIdentifier, entry: Entry) -> AclDocument:
+        """The parsed ACL document at this version: from the cache, or read and parsed once."""
+        key = (acl.path, entry.etag)
+        document = self._documents.get(key)
+        if document is not None:
+            return document
+        try:
+            data = await self.store.read(acl)
+        except NotFound:
+            # Removed between the stat and the read: deny this once, decide afresh next time.
+            log.warning("ACL document %s vanished while being read; denying this request", acl.path)
+            return UNREADABLE
+        try:
+            document = parse_acl_document(data, entry.content_type, self.url(acl))
+        except PodError as error:
+            # WAC §ACL Resource Representation: an ACL that cannot be read grants nothing, never all.
+            log.warning("ACL document %s is not readable RDF, so it grants nothing: %s", acl.path, error)
+            document = UNREADABLE
+        self._documents.put(key, document)
+        return document
