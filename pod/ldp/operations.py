@@ -18,6 +18,7 @@ from pod.errors import (
     UnsupportedMediaType,
 )
 from pod.ldp import containers
+from pod.ldp.changes import Activity, Change, ChangeFeed, LocalChangeFeed
 from pod.ldp.conditions import NO_CONDITIONS, Conditions, Outcome, Validators, evaluate
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier
 from pod.ldp.storages import Storages
@@ -140,8 +141,16 @@ def _lock_key(identifier: ResourceIdentifier) -> str:
 class Resources:
     """The resources under one base URL, kept in a Store; every method is one LDP operation."""
 
-    def __init__(self, store: Store, locker: Locker, storages: Storages, base_url: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        locker: Locker,
+        storages: Storages,
+        base_url: str,
+        changes: ChangeFeed | None = None,
+    ) -> None:
         self.store = store
+        self.changes: ChangeFeed = changes or LocalChangeFeed()
         self.locker = locker
         self.storages = storages
         self.base_url = base_url
@@ -321,6 +330,26 @@ class Resources:
                         f"{ancestor.with_slash_toggled()} is a document, so {ancestor} cannot be created"
                     )
                 await self.store.make_container(ancestor)
+            self._announce_created(ancestor, None)
+
+    # -- the change feed ----------------------------------------------------------------------
+
+    def _announce_created(self, identifier: ResourceIdentifier, entry: Entry | None) -> None:
+        etag = None if entry is None or identifier.is_container else entry.etag
+        self.changes.publish(Change(Activity.CREATE, identifier, etag))
+        parent = identifier.parent
+        if parent is not None and identifier.auxiliary_kind is None:
+            self.changes.publish(Change(Activity.ADD, parent, None, object=identifier))
+
+    def _announce_updated(self, identifier: ResourceIdentifier, entry: Entry | None) -> None:
+        etag = None if entry is None or identifier.is_container else entry.etag
+        self.changes.publish(Change(Activity.UPDATE, identifier, etag))
+
+    def _announce_deleted(self, identifier: ResourceIdentifier) -> None:
+        self.changes.publish(Change(Activity.DELETE, identifier, None))
+        parent = identifier.parent
+        if parent is not None and identifier.auxiliary_kind is None:
+            self.changes.publish(Change(Activity.REMOVE, parent, None, object=identifier))
 
     async def _received(self, identifier: ResourceIdentifier, content: Content) -> _Received:
         """The whole body of a write, checked and held before any lock is taken or anything created.
@@ -367,11 +396,15 @@ class Resources:
             raise BadRequest("the request has content but no Content-Type")
         return content.media_type
 
-    async def _store(self, identifier: ResourceIdentifier, received: _Received) -> None:
-        """Write what was received: a document, or a container with its description."""
+    async def _store(self, identifier: ResourceIdentifier, received: _Received, *, created: bool) -> None:
+        """Write what was received (a document, or a container with its description) and announce it."""
         if not identifier.is_container:
             assert received.media_type is not None
-            await self.store.write(identifier, received.content, received.media_type)
+            entry = await self.store.write(identifier, received.content, received.media_type)
+            if created:
+                self._announce_created(identifier, entry)
+            else:
+                self._announce_updated(identifier, entry)
             return
         await self.store.make_container(identifier)
         if (
@@ -381,6 +414,7 @@ class Resources:
         ):
             description = identifier.auxiliary(AuxiliaryKind.DESCRIPTION)
             await self.store.write(description, received.content, received.media_type)
+        self._announce_created(identifier, None)
 
     async def _discard(self, received: _Received) -> None:
         if isinstance(received.content, Staged):
@@ -397,7 +431,7 @@ class Resources:
                 if identifier.is_container and entry is not None:
                     raise Conflict("PUT cannot replace a container: its containment is the server's")
                 await self._ensure_parents(identifier)
-                await self._store(identifier, received)
+                await self._store(identifier, received, created=entry is None)
                 return entry is None
         except BaseException:
             await self._discard(received)
@@ -432,7 +466,7 @@ class Resources:
                     taken = taken or await self.store.stat(child) is not None
                     taken = taken or await self.store.stat(child.with_slash_toggled()) is not None
                     if not taken:
-                        await self._store(child, received)
+                        await self._store(child, received, created=True)
                         return child
                 name = containers.alternative_name(name)
             raise Conflict("could not find a free name in the container")
@@ -461,7 +495,14 @@ class Resources:
             media_type = stored.content_type if stored is not None else self._new_rdf_type(target)
             assert media_type is not None
             await self._ensure_parents(target)
-            await self.store.write(target, formats.serialize(result, media_type), media_type)
+            written = await self.store.write(target, formats.serialize(result, media_type), media_type)
+            if identifier.is_container:
+                if entry is not None:  # a new container was announced as it was created
+                    self._announce_updated(identifier, None)
+            elif entry is None:
+                self._announce_created(target, written)
+            else:
+                self._announce_updated(target, written)
             return entry is None
 
     @staticmethod
@@ -491,10 +532,11 @@ class Resources:
                 for child in children:  # its own auxiliary resources
                     await self.store.delete(child.identifier)
                 await self.store.delete(identifier)
-                return
-            await self.store.delete(identifier)
-            # Solid Protocol §4.3: deleting a resource deletes its auxiliary resources.
-            if identifier.auxiliary_kind is None:
-                for kind in AuxiliaryKind:
-                    with contextlib.suppress(NotFound):
-                        await self.store.delete(identifier.auxiliary(kind))
+            else:
+                await self.store.delete(identifier)
+                # Solid Protocol §4.3: deleting a resource deletes its auxiliary resources.
+                if identifier.auxiliary_kind is None:
+                    for kind in AuxiliaryKind:
+                        with contextlib.suppress(NotFound):
+                            await self.store.delete(identifier.auxiliary(kind))
+            self._announce_deleted(identifier)
