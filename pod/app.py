@@ -46,7 +46,9 @@ def make_app(settings: Settings) -> web.Application:
     app[OUTBOUND] = outbound
     app.on_cleanup.append(lambda _app: outbound.close())
     # WAC: the server root has an ACL from the start (acl/root.acl).
-    app.on_startup.append(lambda _app: ensure_root_acl(resources.store, settings.base_url))
+    app.on_startup.append(
+        lambda _app: ensure_root_acl(resources.store, settings.base_url, single_user=settings.single_user)
+    )
     # Innermost of the middlewares: its 401s get problem bodies (errors) and CORS headers.
     authenticator = make_authenticator(settings, outbound)
     # Before authentication: a `CSS-Account-Token` header is the account API's, not Solid-OIDC's.

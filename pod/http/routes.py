@@ -241,6 +241,9 @@ class LdpHandler:
         return await self.written(child, True)
 
     async def do_DELETE(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
+        if self.resources.storages.is_undeletable(identifier):
+            # Solid Protocol §5.4: 405 whoever asks, since no agent could ever delete it.
+            raise MethodNotAllowed(f"{identifier} belongs to a storage root and cannot be deleted")
         await self.authorize(request, identifier)
         await self.resources.delete(identifier, headers.conditions_from(request.headers))
         return web.Response(status=204)

@@ -51,14 +51,17 @@ def acl_template(name: str, **values: str) -> str:
     return _PLACEHOLDER.sub(fill, text)
 
 
-async def ensure_root_acl(store: Store, base_url: str) -> bool:
-    """Write the root's ACL from `acl/root.acl` when the root has none; True when it wrote one.
+async def ensure_root_acl(store: Store, base_url: str, *, single_user: bool) -> bool:
+    """Write the root's ACL when the root has none; True when it wrote one.
+
+    Single-user mode: `acl/root.acl` (open until the owner's account claims the root);
+    multi-user mode: `acl/server.acl` (the root is readable, the pods below have their own ACLs).
 
     WAC §ACL Resource Representation: the root container's ACL must exist and grant acl:Control.
     """
     acl = ROOT.auxiliary(AuxiliaryKind.ACL)
     if await store.stat(acl) is not None:
         return False
-    body = acl_template("root", root=base_url).encode("utf-8")
+    body = acl_template("root" if single_user else "server", root=base_url).encode("utf-8")
     await store.write(acl, body, "text/turtle")
     return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from pod.ldp.identifiers import parse_path
 from tests.conftest import ClientFactory
 from tests.idp import PASSWORD, Client, controls, idp_of, new_account, path_of, token_header
 
@@ -81,7 +82,9 @@ async def test_css_flow_create_login_pod_credentials_list_delete(client: Client)
         await idp_of(client).accounts.verify_client_credential(credential["id"], credential["secret"]) is None
     )
     assert (await client.delete(path_of(pod["podResource"]), headers=headers)).status == 200
-    assert (await client.get("/alice/")).status == 404
+    # Gone: anonymous agents may not read below the multi-user root, so they learn only 401 (WAC).
+    assert (await client.get("/alice/")).status == 401
+    assert idp_of(client).pods.storages.record(parse_path("/alice/")) is None
     listed = await (await client.get(path_of(found["account"]["webId"]), headers=headers)).json()
     assert listed["webIdLinks"] == {}
 

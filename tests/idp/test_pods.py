@@ -19,7 +19,6 @@ from tests.rdf_helpers import (
     turtle_graph,
 )
 
-WAITS_FOR_WAC = pytest.mark.xfail(reason="waits for WAC integration", strict=False)
 BASE = "http://127.0.0.1:9/"  # a fixed base URL, so that the owner's WebID is known before start
 ALICE = BASE + "alice/profile/card#me"
 
@@ -306,7 +305,6 @@ async def test_profile_is_public(client: Client) -> None:
     assert (await client.get("/alice/profile/card")).status == 200
 
 
-@WAITS_FOR_WAC
 async def test_private_and_settings_are_owner_only(client: Client) -> None:
     """Issue 7: "the rest owner-only": anonymous reads of private/ and prefs.ttl are refused."""
     await new_account(client)
@@ -315,7 +313,6 @@ async def test_private_and_settings_are_owner_only(client: Client) -> None:
     assert (await client.get("/alice/settings/publicTypeIndex.ttl")).status == 200
 
 
-@WAITS_FOR_WAC
 async def test_inbox_is_appendable_by_everyone_and_readable_by_the_owner(client: Client) -> None:
     """Issue 7 / acl/inbox.acl: "inbox appendable by everyone, readable by the owner"."""
     await new_account(client)

@@ -746,13 +746,26 @@ async def test_a_changed_acl_is_read_again(pod: Pod) -> None:
 # --- templates ------------------------------------------------------------------------------------
 
 
-async def test_the_root_acl_is_written_once_and_is_open_until_accounts_exist(pod: Pod) -> None:
+async def test_the_single_user_root_acl_is_written_once_and_is_open_until_the_owner_claims_it(
+    pod: Pod,
+) -> None:
     """WAC §ACL Resource Representation: the root's ACL exists and grants acl:Control (here: to everyone)."""
-    assert await ensure_root_acl(pod.store, BASE) is True
+    assert await ensure_root_acl(pod.store, BASE, single_user=True) is True
     assert await pod.access.public_modes(ROOT) == ALL_MODES
     assert await pod.access.public_modes(ident("/any/thing")) == ALL_MODES
     assert await pod.access.public_modes(ROOT.auxiliary(AuxiliaryKind.ACL)) == ALL_MODES
-    assert await ensure_root_acl(pod.store, BASE) is False
+    assert await ensure_root_acl(pod.store, BASE, single_user=True) is False
+
+
+async def test_the_multi_user_root_is_readable_and_passes_nothing_down(pod: Pod) -> None:
+    """DESIGN.md: above the pods the root is a plain container; anyone may list it, nobody write it.
+
+    (Pods are made through the account API; each has its own ACL, so the root has no acl:default.)
+    """
+    assert await ensure_root_acl(pod.store, BASE, single_user=False) is True
+    assert await pod.access.public_modes(ROOT) == modes(R)
+    assert await pod.access.public_modes(ident("/squatted/")) == NO_MODES
+    assert await pod.access.public_modes(ROOT.auxiliary(AuxiliaryKind.ACL)) == NO_MODES
 
 
 async def test_pod_templates_give_owner_control_public_profile_and_append_only_inbox(pod: Pod) -> None:
