@@ -20,10 +20,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/pod serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
 
-test: $(STAMP)
+test: $(STAMP) interop-deps
 	$(BIN)/ruff check pod tests
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -rs -m "not faults"
 
 lint: $(STAMP)
 	$(BIN)/ruff check pod tests
@@ -33,6 +33,20 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format pod tests
 	$(BIN)/ruff check --fix pod tests
+
+# `make test-faults`: tests/faults, the real server killed, starved and flooded (README "Reliability").
+# Not part of `make test` (each test starts servers; the disk-full one mounts a tmpfs, as root); CI runs both.
+test-faults: $(STAMP)
+	$(BIN)/python -m pytest -rs -m faults tests/faults
+
+# `make soak`: the benchmark's workloads mixed against one server for MINUTES (default 10); fails on a
+# 5xx or on RSS or open files growing more than 10% after the first minute.
+MINUTES ?= 10
+
+soak: $(STAMP)
+	$(BIN)/python -m tests.faults.soak --minutes $(MINUTES)
+
+.PHONY: test-faults soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
@@ -55,3 +69,23 @@ $(NODE_STAMP): bench/package.json bench/package-lock.json
 
 bench: $(BENCH_STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick) $(if $(PROFILE),--profile)
+
+# `make interop`: real Solid clients against the server — Inrupt's libraries, a browser login in Debian's
+# Chromium, the SolidOS data browser (tests/interop; README "Works with"). Needs node and npm; `make test`
+# runs these tests too when node is there, and says it skipped them when not.
+INTEROP_STAMP := tests/interop/node_modules/.installed
+
+.PHONY: interop interop-deps
+
+$(INTEROP_STAMP): tests/interop/package.json tests/interop/package-lock.json
+	cd tests/interop && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(INTEROP_STAMP)
+
+interop-deps:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+		$(MAKE) --no-print-directory -s $(INTEROP_STAMP); \
+	else echo "*** node/npm not found: the interop tests (tests/interop) will be SKIPPED ***"; fi
+	@command -v chromium >/dev/null || echo "*** no chromium: the browser interop tests will be SKIPPED (apt-get install chromium) ***"
+
+interop: $(STAMP) $(INTEROP_STAMP)
+	$(BIN)/python -m pytest tests/interop -v -rs

@@ -8,13 +8,18 @@ from pod.auth.authenticator import make_authenticator
 from pod.config import Settings
 from pod.http.authentication import authentication_middleware
 from pod.http.cors import add_cors_headers, preflight_middleware
+from pod.http.databrowser import add_local_copy, make_databrowser
 from pod.http.errors import error_middleware
 from pod.http.routes import LdpHandler
+from pod.http.shapes import ShippedShapes
 from pod.idp import setup as identity_provider
 from pod.idp.oidc import OIDC_PROVIDER, OidcProvider, client_basic_middleware
 from pod.idp.sessions import account_token_middleware
 from pod.ldp.operations import Resources
+from pod.notifications import setup as notifications
 from pod.outbound import FetchPolicy, OutboundClient
+from pod.shapes.validator import ShapeValidator
+from pod.sparql import setup as sparql
 from pod.storage.base import ProcessLocker, Store
 from pod.storage.files import FileStore
 from pod.storage.memory import MemoryStore
@@ -35,9 +40,13 @@ def make_app(settings: Settings) -> web.Application:
     # The storage roots and their owners: pods come and go (pod.idp), kept in `$pod/storages.json`.
     storages = identity_provider.make_storages(settings, identity_provider.make_internal_state(settings))
     resources = Resources(make_store(settings), ProcessLocker(), storages, settings.base_url)
+    # Issue 11: writes into shape-constrained containers (and ACLs) are validated, within a time limit.
+    resources.validator = ShapeValidator(resources.store, settings.base_url, settings.shapes_time_limit)
     outbound = OutboundClient(FetchPolicy(allow_private=bool(settings.allow_private_fetch)))
     access = AccessControl(resources.store, storages, settings.base_url, outbound, storages.owners_of)
-    handler = LdpHandler(resources, access, settings.base_path, settings.max_body_size)
+    handler = LdpHandler(
+        resources, access, settings.base_path, settings.max_body_size, body_timeout=settings.body_timeout
+    )
     app = web.Application(
         middlewares=[preflight_middleware, error_middleware], client_max_size=settings.max_body_size
     )
@@ -65,6 +74,15 @@ def make_app(settings: Settings) -> web.Application:
     # DESIGN "Browser origins": apps a local person approved on the consent screen pass WAC's origin check.
     access.trusted_apps = oidc.trusted_apps
     app.on_startup.append(oidc.start)
+    # People opening a resource in a browser get the SolidOS data browser (a local mashlib: /.mashlib/).
+    handler.databrowser = make_databrowser(settings.mashlib_url, settings.base_url)
+    add_local_copy(app, settings.mashlib_url, settings.base_path)
+    # The shipped SHACL shapes, read-only under `/.shapes/`: before the LDP catch-all.
+    ShippedShapes(settings.base_path).add_routes(app.router)
+    # Live notifications under `/.notifications/` (WebSocket, Webhook, Streaming HTTP, solid-0.1): before it.
+    notifications.install(app, settings, resources, access, oidc.keys)
+    # Issue 10: each storage's read-only SPARQL endpoint, `{storage}.well-known/sparql`: before it.
+    sparql.install(app, settings, resources, access, handler.handle)
     # [\s\S]: a decoded path may hold a newline, which the handler then refuses with a 400.
     app.router.add_route("*", r"/{tail:[\s\S]*}", handler.handle)
     return app

@@ -5,17 +5,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import resource
 import sys
 from collections.abc import Sequence
 
 from aiohttp import web
 
+from pod import fetch
 from pod.app import make_app
 from pod.config import Settings, settings_from
 from pod.idp import commands as accounts_commands
 from pod.idp.oidc.commands import rotate_key
+from pod.sparql import commands as index_commands
 
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs "%{User-Agent}i"'
+# Connections the kernel queues before the server accepts them. aiohttp's default (128) drops
+# the SYNs of a burst of clients, which then wait a second or more to retry.
+LISTEN_BACKLOG = 2048
+MAX_OPEN_FILES = 65536
 
 
 def parser() -> argparse.ArgumentParser:
@@ -68,7 +75,54 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="the root is the one pod, owned by the first account (POD_SINGLE_USER; default: a pod per name)",
     )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        help="seconds a connection may take to send a complete request head; slow or idle "
+        "connections are closed after it (POD_HEADER_TIMEOUT; default 15)",
+    )
+    serve.add_argument(
+        "--body-timeout",
+        type=float,
+        help="seconds a request body may pause before the request fails with 408 "
+        "(POD_BODY_TIMEOUT; default 60)",
+    )
+    serve.add_argument(
+        "--max-header-size",
+        type=int,
+        help="longest request line or header field in bytes (POD_MAX_HEADER_SIZE; default 8190)",
+    )
+    serve.add_argument(
+        "--mashlib-url",
+        help="where the SolidOS data browser loads mashlib from: an http(s) URL of its dist/ folder, or a "
+        'local copy of that folder (offline); "" for no data browser (POD_MASHLIB_URL; default a public CDN)',
+    )
+    serve.add_argument(
+        "--max-channel-lifetime",
+        type=int,
+        help="seconds a notification channel lives at most (POD_MAX_CHANNEL_LIFETIME; default two weeks)",
+    )
+    serve.add_argument(
+        "--sparql-timeout",
+        type=float,
+        help="seconds a SPARQL query may run before it is stopped: 503 (POD_SPARQL_TIMEOUT; default 10)",
+    )
+    serve.add_argument(
+        "--sparql-max-result-bytes",
+        type=int,
+        help="largest SPARQL result in bytes, larger is a 422 (POD_SPARQL_MAX_RESULT_BYTES; default 10 MiB)",
+    )
+    serve.add_argument(
+        "--sparql-service",
+        action="append",
+        dest="sparql_service_allowlist",
+        metavar="URL",
+        help="a SPARQL endpoint queries may call with SERVICE (repeatable; POD_SPARQL_SERVICE_ALLOWLIST, "
+        "space-separated; default none: SERVICE is refused)",
+    )
     accounts_commands.add_parser(commands)
+    index_commands.add_parser(commands)
+    fetch.add_parser(commands)
     oidc = commands.add_parser("oidc", help="the OpenID provider")
     oidc_commands = oidc.add_subparsers(dest="oidc_command", required=True)
     rotate = oidc_commands.add_parser(
@@ -89,6 +143,7 @@ def serve(settings: Settings) -> None:
     except ImportError:
         loop = asyncio.new_event_loop()
     logging.getLogger("pod").info("serving %s from %s", settings.base_url, settings.data_dir)
+    raise_open_file_limit()
     # run_app stops cleanly on SIGINT and SIGTERM.
     web.run_app(
         make_app(settings),
@@ -97,7 +152,22 @@ def serve(settings: Settings) -> None:
         access_log_format=ACCESS_LOG_FORMAT,
         print=None,
         loop=loop,
+        backlog=LISTEN_BACKLOG,
+        keepalive_timeout=settings.header_timeout,
+        max_line_size=settings.max_header_size,
+        max_field_size=settings.max_header_size,
     )
+
+
+def raise_open_file_limit() -> None:
+    """Every connection is a file descriptor: the default soft limit (often 1024) is too few."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else MAX_OPEN_FILES
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, MAX_OPEN_FILES), hard))
+        except (ValueError, OSError) as error:
+            logging.getLogger("pod").warning("could not raise the open file limit: %s", error)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,6 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve(settings)
     if args.command == "accounts":
         return accounts_commands.run(args)
+    if args.command == "index":
+        return index_commands.run(args)
+    if args.command == "fetch":
+        return fetch.run(args)
     if args.command == "oidc":
         return oidc_command(args)
     return 0

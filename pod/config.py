@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 DEFAULT_MAX_BODY_SIZE = 100 * 1024 * 1024
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# The SolidOS data browser (pod.http.databrowser) loads mashlib from here unless told otherwise.
+DEFAULT_MASHLIB_URL = "https://cdn.jsdelivr.net/npm/mashlib@2.3.3/dist/"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,26 @@ class Settings:
     # Single-user: the root container is the one pod, owned by the first account. Otherwise the
     # root is a plain container and each pod is `/{name}/`.
     single_user: bool = False
+    # Seconds a connection may go without sending a complete request head: slow senders
+    # (slowloris) and idle keep-alive connections alike are closed after it (aiohttp's
+    # keep-alive timer, which runs from the connection's start and from each response's end).
+    header_timeout: float = 15.0
+    # Seconds a request body may pause before the request is refused with a 408.
+    body_timeout: float = 60.0
+    # The longest request line or header field in bytes; longer ones are refused with a 4xx.
+    max_header_size: int = 8190
+    # Where the SolidOS data browser's mashlib (its `dist/` folder) is: an http(s) URL, or a local folder
+    # that the server then serves itself at /.mashlib/ (offline use); "" turns the data browser off.
+    mashlib_url: str = DEFAULT_MASHLIB_URL
+    # Seconds one SHACL validation of a write into a constrained container may take (issue 11).
+    shapes_time_limit: float = 5.0
+    # Seconds a notification channel lives at most, whatever endAt its subscriber asks for (two weeks).
+    max_channel_lifetime: int = 14 * 24 * 3600
+    # Issue 10, the SPARQL endpoint: seconds one query may run before it is stopped (503), the
+    # largest serialized result in bytes (422 beyond), and the only endpoints SERVICE may call.
+    sparql_timeout: float = 10.0
+    sparql_max_result_bytes: int = 10 * 1024 * 1024
+    sparql_service_allowlist: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         base = self.base_url or f"http://{self.host}:{self.port}/"
@@ -54,6 +76,20 @@ class Settings:
             raise ValueError(f"unknown storage {self.storage!r} (file or memory)")
         if self.max_body_size <= 0:
             raise ValueError("max body size must be positive")
+        if self.header_timeout <= 0 or self.body_timeout <= 0:
+            raise ValueError("the header and body timeouts must be positive")
+        if self.max_header_size < 256:
+            raise ValueError("the max header size must be at least 256 bytes")
+        if self.shapes_time_limit <= 0:
+            raise ValueError("the shapes time limit must be positive")
+        if self.max_channel_lifetime <= 0:
+            raise ValueError("the notification channel lifetime must be positive")
+        if self.sparql_timeout <= 0 or self.sparql_max_result_bytes <= 0:
+            raise ValueError("the SPARQL timeout and result size limit must be positive")
+        for endpoint in self.sparql_service_allowlist:
+            if urlsplit(endpoint).scheme not in ("http", "https"):
+                raise ValueError(f"a SPARQL SERVICE allowed must be an http(s) URL: {endpoint!r}")
+        object.__setattr__(self, "sparql_service_allowlist", tuple(self.sparql_service_allowlist))
         if self.clock_tolerance < 0 or self.dpop_window <= 0:
             raise ValueError("clock tolerance must be >= 0 and the DPoP window positive")
         if self.trusted_webid is not None and urlsplit(self.trusted_webid).scheme not in ("http", "https"):
@@ -63,6 +99,7 @@ class Settings:
             loopback = parts.hostname in LOOPBACK_HOSTS
             object.__setattr__(self, "allow_private_fetch", loopback)
         object.__setattr__(self, "data_dir", Path(self.data_dir))
+        object.__setattr__(self, "mashlib_url", _mashlib_url(self.mashlib_url))
         if self.registration is None:
             object.__setattr__(self, "registration", "open" if parts.hostname in LOOPBACK_HOSTS else "closed")
         if self.registration not in ("open", "invite", "closed"):
@@ -74,7 +111,21 @@ class Settings:
         return urlsplit(self.base_url).path or "/"
 
 
+def _mashlib_url(value: str) -> str:
+    if not value or value.startswith(("http://", "https://")):
+        return value if not value or value.endswith("/") else value + "/"
+    if not (Path(value) / "mashlib.min.js").is_file():
+        raise ValueError(f"mashlib URL {value!r} is neither an http(s) URL nor a folder with mashlib.min.js")
+    return str(Path(value).resolve())
+
+
 ENV_PREFIX = "POD_"
+
+
+def _url_list(value: object) -> tuple[str, ...]:
+    """URLs from repeated flags (a list) or one variable (separated by white space or commas)."""
+    items = value if isinstance(value, list | tuple) else str(value).replace(",", " ").split()
+    return tuple(str(item) for item in items)
 
 
 def _boolean(value: object) -> bool:
@@ -106,6 +157,15 @@ def settings_from(flags: Mapping[str, object], environ: Mapping[str, str] | None
         "trusted_webid": str,
         "registration": str,
         "single_user": _boolean,
+        "mashlib_url": str,
+        "header_timeout": float,
+        "body_timeout": float,
+        "max_header_size": int,
+        "shapes_time_limit": float,
+        "max_channel_lifetime": int,
+        "sparql_timeout": float,
+        "sparql_max_result_bytes": int,
+        "sparql_service_allowlist": _url_list,
     }
     for name, convert in converters.items():
         flag = flags.get(name)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
 
 class PodError(Exception):
     """An error with the HTTP status it stands for and a reason a person can read."""
 
     status = 500
     title = "Internal Server Error"
+    # An RDF body (a SHACL validation report) sent instead of the problem document, in the RDF
+    # format the client accepts (pod.http.errors); None for most errors.
+    graph: list[ox.Triple] | None = None
 
     def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
@@ -45,6 +53,13 @@ class MethodNotAllowed(PodError):
 class NotAcceptable(PodError):
     status = 406
     title = "Not Acceptable"
+
+
+class RequestTimeout(PodError):
+    """RFC 9110 §15.5.9: the client stopped sending its request."""
+
+    status = 408
+    title = "Request Timeout"
 
 
 class Conflict(PodError):
@@ -87,3 +102,10 @@ class TooManyRequests(PodError):
 
     status = 429
     title = "Too Many Requests"
+
+
+class InsufficientStorage(PodError):
+    """RFC 4918 §11.5: the disk (or a quota) is full; nothing of the refused write was kept."""
+
+    status = 507
+    title = "Insufficient Storage"

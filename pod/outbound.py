@@ -8,6 +8,7 @@ addresses actually connected to, so a DNS answer cannot point the server at its 
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import socket
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 MAX_REDIRECTS = 3
+# Request headers that carry credentials: never sent on to another origin by a redirect
+# (as browsers do for Authorization; a receiver must not be able to bounce them elsewhere).
+CREDENTIAL_HEADERS = frozenset({"authorization", "dpop", "cookie", "proxy-authorization"})
 
 
 class FetchError(Exception):
@@ -31,6 +35,16 @@ class FetchPolicy:
     max_bytes: int = 1024 * 1024
     # Loopback and private networks: allowed for development and tests, refused in production.
     allow_private: bool = False
+    # Private networks fetched from even when allow_private is off (CIDR strings): an
+    # organisation's own identity provider on its internal network, say.
+    allowed_networks: tuple[str, ...] = ()
+
+    def allows(self, address: str) -> bool:
+        """Whether a connection to this IP address is allowed."""
+        if self.allow_private or _is_public(address):
+            return True
+        ip = _plain_ip(address)
+        return any(ip in ipaddress.ip_network(network, strict=False) for network in self.allowed_networks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,30 +56,42 @@ class Fetched:
     body: bytes
 
 
-def _is_public(address: str) -> bool:
+def _plain_ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+        return ip.ipv4_mapped
+    return ip
+
+
+def _is_public(address: str) -> bool:
+    ip = _plain_ip(address)
     return ip.is_global and not ip.is_multicast
 
 
-class _PublicOnlyResolver(AbstractResolver):
-    """Resolves names but keeps only public addresses (the ones the connection will use)."""
+class _PolicyResolver(AbstractResolver):
+    """Resolves names but keeps only the addresses the policy allows (the ones connected to)."""
 
-    def __init__(self) -> None:
+    def __init__(self, policy: FetchPolicy) -> None:
         self._resolver = DefaultResolver()
+        self._policy = policy
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         results = await self._resolver.resolve(host, port, family)
-        public = [r for r in results if _is_public(r["host"])]
-        if not public:
-            raise OSError(f"{host} resolves only to private or loopback addresses")
-        return public
+        allowed = [r for r in results if self._policy.allows(r["host"])]
+        if not allowed:
+            # With an errno and a strerror: aiohttp's connection error shows only the strerror.
+            raise OSError(errno.EACCES, f"{host} resolves only to private or loopback addresses")
+        return allowed
 
     async def close(self) -> None:
         await self._resolver.close()
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 class OutboundClient:
@@ -78,7 +104,7 @@ class OutboundClient:
     def _client_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             resolver: AbstractResolver = (
-                DefaultResolver() if self.policy.allow_private else _PublicOnlyResolver()
+                DefaultResolver() if self.policy.allow_private else _PolicyResolver(self.policy)
             )
             connector = aiohttp.TCPConnector(resolver=resolver, limit=64, ttl_dns_cache=60)
             self._session = aiohttp.ClientSession(
@@ -98,10 +124,11 @@ class OutboundClient:
             raise FetchError(f"only http and https URLs are fetched, not {url[:200]!r}")
         if not self.policy.allow_private:
             try:
-                if not _is_public(parts.hostname.strip("[]")):
-                    raise FetchError(f"{parts.hostname} is a private or loopback address")
+                allowed = self.policy.allows(parts.hostname.strip("[]"))
             except ValueError:
-                pass  # a name, not an address: the resolver checks what it resolves to
+                return  # a name, not an address: the resolver checks what it resolves to
+            if not allowed:
+                raise FetchError(f"{parts.hostname} is a private or loopback address")
 
     async def request(
         self,
@@ -121,7 +148,12 @@ class OutboundClient:
                         method, url, headers=headers, data=data, allow_redirects=False
                     ) as response:
                         if response.status in (301, 302, 303, 307, 308) and "Location" in response.headers:
-                            url = urljoin(url, response.headers["Location"])
+                            target = urljoin(url, response.headers["Location"])
+                            if headers and _origin(target) != _origin(url):
+                                headers = {
+                                    k: v for k, v in headers.items() if k.lower() not in CREDENTIAL_HEADERS
+                                }
+                            url = target
                             if response.status == 303:
                                 method, data = "GET", None
                             continue

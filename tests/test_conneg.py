@@ -23,6 +23,8 @@ from rdf_helpers import (
 )
 from rdflib import Graph
 
+from tests.conftest import ClientFactory
+
 Client = TestClient[Any, Any]
 
 DOC = """@prefix ex: <http://example.org/ns#>.
@@ -102,8 +104,11 @@ async def test_q_zero_excludes_a_format(client: Client) -> None:
     assert media_type(resp) == "application/n-triples"
 
 
-async def test_browser_accept_header_gets_an_rdf_format(client: Client) -> None:
-    """RFC 9110 §12.5.1 Accept: a wildcard with low q still selects an RDF representation."""
+async def test_browser_accept_header_gets_an_rdf_format(make_client: ClientFactory) -> None:
+    """RFC 9110 §12.5.1 Accept: a wildcard with low q still selects an RDF representation.
+
+    (With the SolidOS data browser off: when it is on, a browser gets its page; tests/test_databrowser.py.)"""
+    client = await make_client(mashlib_url="")
     await put_turtle(client, "/doc.ttl", DOC)
     resp = await client.get(
         "/doc.ttl",

@@ -472,12 +472,16 @@ class SolidOidcVerifier:
             raise InvalidToken(f"the DPoP proof is older than {self.policy.dpop_window} s (iat)")
         if iat > now + self.policy.clock_tolerance:
             raise InvalidToken("the DPoP proof is issued in the future (iat)")
-        if token is not None:
-            ath = jwt.claims.get("ath")
+        ath = jwt.claims.get("ath")
+        if token is not None and ath is not None:
             expected = jws_b64(hashlib.sha256(token.encode("ascii")).digest())
             # RFC 9449 §4.3 (12): ath is the hash of the access token sent with it.
             if not isinstance(ath, str) or not hmac.compare_digest(ath.encode(), expected.encode()):
                 raise InvalidToken("the DPoP proof ath does not match the access token")
+        # A proof without ath is accepted all the same, although RFC 9449 §7 says it MUST be there:
+        # Inrupt's solid-client-authn libraries (every version up to 5.0.0, hence most Solid apps and
+        # SolidOS) never send it, and CSS accepts such proofs. The proof is still bound to the token by
+        # cnf.jkt, so only the holder of the private key can make one (tests/interop, issue 8).
         return DpopProof(key.thumbprint(), jti)
 
     async def _check_signature(self, access: Jwt, issuer: str) -> None:

@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from pod.errors import BadRequest, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, PodError
+from pod.errors import (
+    BadRequest,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
+    PayloadTooLarge,
+    PodError,
+    RequestTimeout,
+    Unauthorized,
+)
 from pod.http import conneg, headers
 from pod.http.authentication import CREDENTIALS
+from pod.http.databrowser import DataBrowser
+from pod.http.shapes import RequestAuthority, with_members_report
 from pod.ldp.conditions import Outcome, Validators, evaluate
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier, parse_path
 from pod.ldp.operations import Content, Representation, ResourceKind, Resources
 from pod.ldp.storages import storage_description
+from pod.notifications.channels import updates_via
 from pod.rdf import formats
 from pod.rdf.patch import parse_patch
+from pod.sparql.location import VOID_SPARQL_ENDPOINT, endpoint_url
 from pod.wac.access_control import AccessControl
 from pod.wac.modes import AccessMode, AccessModes
 from pod.wac.requirements import requirements_for
 
 CHUNK_SIZE = 64 * 1024
+# Seconds a request body may pause before the request is refused (pod.config overrides it).
+DEFAULT_BODY_TIMEOUT = 60.0
 LDP_BASIC_CONTAINER = "http://www.w3.org/ns/ldp#BasicContainer"
 LDP_CONTAINER = "http://www.w3.org/ns/ldp#Container"
 OWNER_REL = "http://www.w3.org/ns/solid/terms#owner"
@@ -30,13 +46,22 @@ OWNER_REL = "http://www.w3.org/ns/solid/terms#owner"
 class LdpHandler:
     """Turns each request into one LDP operation on `Resources` and its result into a response."""
 
+    # The SolidOS data browser for RDF resources asked for as HTML (set by pod.app; None: off).
+    databrowser: DataBrowser | None = None
+
     def __init__(
-        self, resources: Resources, access: AccessControl, base_path: str, max_body_size: int
+        self,
+        resources: Resources,
+        access: AccessControl,
+        base_path: str,
+        max_body_size: int,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
         self.resources = resources
         self.access = access
         self.base_path = base_path
         self.max_body_size = max_body_size
+        self.body_timeout = body_timeout
         self.started = int(time.time())
 
     # -- request → operation ------------------------------------------------------------------
@@ -59,12 +84,27 @@ class LdpHandler:
         return Content(media_type, self._limited(request) if has_body else b"", length)
 
     async def _limited(self, request: web.Request) -> AsyncIterator[bytes]:
+        """The body in chunks: within the size limit, never idle for longer than the body timeout."""
         total = 0
-        async for chunk in request.content.iter_chunked(CHUNK_SIZE):
+        while True:
+            try:
+                # A client that stops sending mid-body would otherwise hold its connection (and
+                # its staged file) for ever: a slow but steady upload is fine, a stalled one is not.
+                async with asyncio.timeout(self.body_timeout):
+                    chunk = await request.content.read(CHUNK_SIZE)
+            except TimeoutError:
+                raise RequestTimeout(f"no part of the body arrived for {self.body_timeout:g} s") from None
+            if not chunk:
+                break
             total += len(chunk)
             if total > self.max_body_size:
                 raise PayloadTooLarge(f"the body is over the limit of {self.max_body_size} bytes")
             yield chunk
+        length = request.content_length
+        # (A Content-Encoding body is decoded on the way in, so its length is not the one announced.)
+        if length is not None and total != length and "Content-Encoding" not in request.headers:
+            # RFC 9112 §6.3: a body shorter than its Content-Length is incomplete; keep nothing of it.
+            raise BadRequest(f"the body ended after {total} of the {length} bytes announced")
 
     # -- the handler --------------------------------------------------------------------------
 
@@ -113,8 +153,10 @@ class LdpHandler:
         if storage is not None and storage == identifier:
             # Solid Protocol §4.1: a storage's root advertises its owners.
             links += [f'<{owner}>; rel="{OWNER_REL}"' for owner in sorted(storages.owners_of(storage))]
+            links.append(f'<{endpoint_url(resources.url(storage))}>; rel="{VOID_SPARQL_ENDPOINT}"')
         methods = self.allowed(identifier, kind)
         result = {"Link": ", ".join(links), "Allow": ", ".join(methods)}
+        result["Updates-Via"] = updates_via(resources.base_url)  # solid-0.1: the legacy notifications socket
         result.update(headers.accept_headers(methods))
         return result
 
@@ -160,8 +202,20 @@ class LdpHandler:
     async def read(
         self, request: web.Request, identifier: ResourceIdentifier, *, with_body: bool
     ) -> web.StreamResponse:
-        wac_allow = await self.wac_allow(request, identifier)
         ranges = conneg.parse_accept(request.headers.get("Accept"))
+        try:
+            wac_allow = await self.wac_allow(request, identifier)
+        except Unauthorized as refusal:
+            if self.databrowser is None or not self.databrowser.wanted(ranges):
+                raise
+            # A browser opening a URL never holds a token (apps do): the data browser comes with the 401,
+            # so that the person can log in there. It shows nothing of the resource until then.
+            return self.databrowser.respond(request, refusal.headers, self.started, status=401)
+        if self.databrowser is not None and self.databrowser.wanted(ranges):
+            state = await self.resources.state(identifier)
+            if state.kind in (ResourceKind.CONTAINER, ResourceKind.RDF_DOCUMENT):
+                page_headers = {**self.resource_headers(identifier, state.kind), "WAC-Allow": wac_allow}
+                return self.databrowser.respond(request, page_headers, self.started)
         representation = await self.resources.read(
             identifier,
             lambda available: conneg.negotiate(ranges, available),
@@ -209,10 +263,11 @@ class LdpHandler:
 
     async def do_PUT(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
         await self.authorize(request, identifier)
+        authority = RequestAuthority(self.access, request[CREDENTIALS])
         created = await self.resources.replace(
-            identifier, self.content(request), headers.conditions_from(request.headers)
+            identifier, self.content(request), headers.conditions_from(request.headers), authority=authority
         )
-        return await self.written(identifier, created)
+        return await self.written(identifier, created, request, authority)
 
     async def do_PATCH(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
         content = self.content(request)
@@ -220,32 +275,49 @@ class LdpHandler:
             raise BadRequest("a PATCH needs a Content-Type: text/n3 or application/sparql-update")
         patch = parse_patch(await content.read(), content.media_type, self.resources.url(identifier))
         await self.authorize(request, identifier, patch.required_modes())
-        created = await self.resources.patch(identifier, patch, headers.conditions_from(request.headers))
-        return await self.written(identifier, created)
+        authority = RequestAuthority(self.access, request[CREDENTIALS])
+        conditions = headers.conditions_from(request.headers)
+        created = await self.resources.patch(identifier, patch, conditions, authority=authority)
+        return await self.written(identifier, created, request, authority)
 
-    async def written(self, identifier: ResourceIdentifier, created: bool) -> web.Response:
+    async def written(
+        self,
+        identifier: ResourceIdentifier,
+        created: bool,
+        request: web.Request | None = None,
+        authority: RequestAuthority | None = None,
+    ) -> web.Response:
         state = await self.resources.state(identifier)
         response_headers = self.resource_headers(identifier, state.kind)
         if created:
             response_headers["Location"] = self.resources.url(identifier)
-            return web.Response(status=201, headers=response_headers)
-        return web.Response(status=204, headers=response_headers)
+        response = web.Response(status=201 if created else 204, headers=response_headers)
+        if request is not None and authority is not None and authority.report is not None:
+            # Issue 11: a write that set a constraint says how many members already fail it.
+            return with_members_report(request, response, authority.report)
+        return response
 
     async def do_POST(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
         await self.authorize(request, identifier)
         types = headers.link_targets(request.headers.getall("Link", []), "type")
         as_container = LDP_BASIC_CONTAINER in types or LDP_CONTAINER in types
+        authority = RequestAuthority(self.access, request[CREDENTIALS])
         child = await self.resources.create_child(
-            identifier, self.content(request), request.headers.get("Slug"), as_container=as_container
+            identifier,
+            self.content(request),
+            request.headers.get("Slug"),
+            as_container=as_container,
+            authority=authority,
         )
-        return await self.written(child, True)
+        return await self.written(child, True, request, authority)
 
     async def do_DELETE(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
         if self.resources.storages.is_undeletable(identifier):
             # Solid Protocol §5.4: 405 whoever asks, since no agent could ever delete it.
             raise MethodNotAllowed(f"{identifier} belongs to a storage root and cannot be deleted")
         await self.authorize(request, identifier)
-        await self.resources.delete(identifier, headers.conditions_from(request.headers))
+        authority = RequestAuthority(self.access, request[CREDENTIALS])
+        await self.resources.delete(identifier, headers.conditions_from(request.headers), authority=authority)
         return web.Response(status=204)
 
     # -- what the server answers itself -------------------------------------------------------
@@ -266,7 +338,9 @@ class LdpHandler:
             raise NotAcceptable(
                 f"the storage description is RDF: ask for one of {', '.join(formats.RDF_MEDIA_TYPES)}"
             )
-        body = formats.serialize(storage_description(self.resources.url(storage)), media_type)
+        body = formats.serialize(
+            storage_description(self.resources.url(storage), self.resources.base_url), media_type
+        )
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
         response_headers = {
             **allow,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier
+from pod.sparql.location import VOID_SPARQL_ENDPOINT, endpoint_url
 from pod.wac.templates import acl_template
 
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -94,6 +95,8 @@ class PodLayout:
                 (me, PIM + "preferencesFile", self.url(self.at(*PREFERENCES))),
                 (me, SOLID + "publicTypeIndex", self.url(self.at(*PUBLIC_TYPE_INDEX))),
                 (me, SOLID + "privateTypeIndex", self.url(self.at(*PRIVATE_TYPE_INDEX))),
+                # Issue 10: where apps can query the pod in one request instead of crawling it.
+                (self.pod_url, VOID_SPARQL_ENDPOINT, endpoint_url(self.pod_url)),
             ]
         )
 

@@ -12,6 +12,8 @@ from pod.errors import BadRequest, UriTooLong
 # Longest name (in UTF-8 bytes) a path segment may have; leaves room on disk for encoding.
 MAX_NAME_BYTES = 200
 MAX_DEPTH = 64
+# Longest path (its names' UTF-8 bytes together): with encoding, the file path stays under PATH_MAX.
+MAX_PATH_BYTES = 1024
 
 _PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # RFC 3986 pchar minus "%": the characters a canonical segment keeps as they are.
@@ -149,6 +151,8 @@ def parse_path(raw_path: str) -> ResourceIdentifier:
     if len(raw_segments) > MAX_DEPTH:
         raise UriTooLong(f"paths may be at most {MAX_DEPTH} segments deep")
     segments = tuple(check_name(decode_segment(raw)) for raw in raw_segments)
+    if sum(len(name.encode("utf-8")) + 1 for name in segments) > MAX_PATH_BYTES:
+        raise UriTooLong(f"paths may be at most {MAX_PATH_BYTES} bytes long")
     identifier = ResourceIdentifier(segments, is_container)
     if identifier.auxiliary_kind is not None and identifier.subject.name in (".", ".."):
         raise BadRequest(f"{identifier.name!r} would be an auxiliary resource of a dot segment")

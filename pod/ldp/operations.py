@@ -25,6 +25,7 @@ from pod.ldp.storages import Storages
 from pod.rdf import formats
 from pod.rdf.cache import GraphCache
 from pod.rdf.patch import Patch
+from pod.shapes.validator import Authority, ShapeValidator, Validator, Write
 from pod.storage.base import OCTET_STREAM, Body, Entry, Locker, Staged, Store, collect
 
 # Bodies up to this size are read whole and sent at once; larger ones are streamed.
@@ -113,6 +114,11 @@ class _Received:
 
     media_type: str | None  # None: a container without a description
     content: bytes | Staged
+    graph: formats.Graph | None = None  # the parsed RDF body (an empty one for a bare container)
+
+    def as_write(self, identifier: ResourceIdentifier) -> Write:
+        size = self.content.size if isinstance(self.content, Staged) else None
+        return Write(identifier, self.graph, self.media_type, size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +154,11 @@ class Resources:
         storages: Storages,
         base_url: str,
         changes: ChangeFeed | None = None,
+        validator: Validator | None = None,
     ) -> None:
         self.store = store
+        # Issue 11: writes into shape-constrained containers, and ACL documents, are validated.
+        self.validator: Validator = validator or ShapeValidator(store, base_url)
         self.changes: ChangeFeed = changes or LocalChangeFeed()
         self.locker = locker
         self.storages = storages
@@ -321,9 +330,15 @@ class Resources:
             missing.append(ancestor)
         return missing
 
-    async def _ensure_parents(self, identifier: ResourceIdentifier) -> None:
+    async def _ensure_parents(
+        self, identifier: ResourceIdentifier, authority: Authority | None = None
+    ) -> None:
         """Solid Protocol §5.3: PUT and PATCH create the intermediate containers of their target."""
-        for ancestor in reversed(await self.missing_containers(identifier)):
+        missing = await self.missing_containers(identifier)
+        for ancestor in missing:  # all checked before any is made: a refused write creates nothing
+            # Issue 11: a container made on the way is a new member of its (maybe constrained) parent.
+            await self.validator.check(Write(ancestor, [], None), authority)
+        for ancestor in reversed(missing):
             async with self.locker.lock(_lock_key(ancestor)):
                 if await self.store.stat(ancestor.with_slash_toggled()) is not None:
                     raise Conflict(
@@ -361,7 +376,7 @@ class Resources:
             return await self._received_description(identifier, content)
         media_type = self._media_type(content)
         if formats.is_rdf(media_type):
-            return _Received(media_type, await self._validated_rdf(identifier, content))
+            return _Received(media_type, *await self._validated_rdf(identifier, content))
         self.storages.check_protected(identifier, [])  # a protected RDF document cannot become non-RDF
         if identifier.auxiliary_kind is not None:
             # Solid Protocol §4.3: auxiliary resources are RDF documents.
@@ -373,13 +388,15 @@ class Resources:
     async def _received_description(self, identifier: ResourceIdentifier, content: Content) -> _Received:
         """A new container's body: optional RDF that becomes its description (its `.meta`)."""
         if content.media_type is None and not content.length:
-            return _Received(None, b"")
+            return _Received(None, b"", [])
         media_type = self._media_type(content)
         if not formats.is_rdf(media_type):
             raise UnsupportedMediaType(f"a container is described in RDF, not in {media_type}")
-        return _Received(media_type, await self._validated_rdf(identifier, content))
+        return _Received(media_type, *await self._validated_rdf(identifier, content))
 
-    async def _validated_rdf(self, identifier: ResourceIdentifier, content: Content) -> bytes:
+    async def _validated_rdf(
+        self, identifier: ResourceIdentifier, content: Content
+    ) -> tuple[bytes, formats.Graph]:
         """Parse an RDF body (400 if it does not), and keep server-managed triples off containers."""
         assert content.media_type is not None
         data = await content.read()
@@ -387,7 +404,7 @@ class Resources:
         self.storages.check_protected(identifier, graph)  # e.g. a WebID profile keeps solid:oidcIssuer
         if identifier.subject.is_container and identifier.auxiliary_kind is not AuxiliaryKind.ACL:
             containers.check_description(graph)
-        return data
+        return data, graph
 
     @staticmethod
     def _media_type(content: Content) -> str:
@@ -420,7 +437,14 @@ class Resources:
         if isinstance(received.content, Staged):
             await self.store.discard(received.content)
 
-    async def replace(self, identifier: ResourceIdentifier, content: Content, conditions: Conditions) -> bool:
+    async def replace(
+        self,
+        identifier: ResourceIdentifier,
+        content: Content,
+        conditions: Conditions,
+        *,
+        authority: Authority | None = None,
+    ) -> bool:
         """PUT: create or replace; True when it created the resource."""
         self._check_target(identifier)
         received = await self._received(identifier, content)
@@ -430,7 +454,8 @@ class Resources:
                 await self._check_conditions(entry, conditions)
                 if identifier.is_container and entry is not None:
                     raise Conflict("PUT cannot replace a container: its containment is the server's")
-                await self._ensure_parents(identifier)
+                await self.validator.check(received.as_write(identifier), authority)
+                await self._ensure_parents(identifier, authority)
                 await self._store(identifier, received, created=entry is None)
                 return entry is None
         except BaseException:
@@ -444,6 +469,7 @@ class Resources:
         slug: str | None,
         *,
         as_container: bool,
+        authority: Authority | None = None,
     ) -> ResourceIdentifier:
         """POST: create a new resource in a container and return its identifier."""
         if not container.is_container:
@@ -456,8 +482,10 @@ class Resources:
             raise NotFound(f"the container {container} does not exist")
         self._check_target(container)
         name = containers.name_from_slug(slug, is_container=as_container)
-        received = await self._received(container.child(name, container=as_container), content)
+        first = container.child(name, container=as_container)
+        received = await self._received(first, content)
         try:
+            await self.validator.check(received.as_write(first), authority)
             # Never overwrite: a taken name (either slash form, or an auxiliary name) gets a new one.
             for _ in range(8):
                 child = container.child(name, container=as_container)
@@ -474,7 +502,14 @@ class Resources:
             await self._discard(received)
             raise
 
-    async def patch(self, identifier: ResourceIdentifier, patch: Patch, conditions: Conditions) -> bool:
+    async def patch(
+        self,
+        identifier: ResourceIdentifier,
+        patch: Patch,
+        conditions: Conditions,
+        *,
+        authority: Authority | None = None,
+    ) -> bool:
         """PATCH: apply an N3 or SPARQL patch; True when it created the resource."""
         self._check_target(identifier)
         # A container's own description lives in its description resource.
@@ -494,7 +529,9 @@ class Resources:
                 containers.check_description(t for t in result if t not in before)
             media_type = stored.content_type if stored is not None else self._new_rdf_type(target)
             assert media_type is not None
-            await self._ensure_parents(target)
+            # Issue 11: the result of the patch is what a constraint validates.
+            await self.validator.check(Write(target, result, media_type), authority)
+            await self._ensure_parents(target, authority)
             written = await self.store.write(target, formats.serialize(result, media_type), media_type)
             if identifier.is_container:
                 if entry is not None:  # a new container was announced as it was created
@@ -512,7 +549,9 @@ class Resources:
         by_extension = {"jsonld": formats.JSON_LD, "nt": formats.N_TRIPLES, "rdf": formats.RDF_XML}
         return by_extension.get(extension, formats.TURTLE)
 
-    async def delete(self, identifier: ResourceIdentifier, conditions: Conditions) -> None:
+    async def delete(
+        self, identifier: ResourceIdentifier, conditions: Conditions, *, authority: Authority | None = None
+    ) -> None:
         # Solid Protocol §5.4: the storage root and its ACL cannot be deleted.
         if self.storages.is_undeletable(identifier):
             raise MethodNotAllowed(f"{identifier} belongs to a storage root and cannot be deleted")
@@ -525,6 +564,8 @@ class Resources:
                 # RFC 9110 §13.2.1: preconditions are ignored when the answer would be 404 anyway.
                 raise NotFound(f"{identifier} does not exist")
             await self._check_conditions(entry, conditions)
+            # Deleting a container's `.meta` lifts its constraint: that needs Control too.
+            await self.validator.check(Write(identifier, None, None, deleted=True), authority)
             if identifier.is_container:
                 children = await self.store.children(identifier)
                 if any(c.identifier.auxiliary_kind is None for c in children):

@@ -16,14 +16,22 @@ import pyoxigraph as ox
 
 from pod.errors import Conflict
 from pod.ldp.identifiers import ROOT, AuxiliaryKind, ResourceIdentifier, parse_path
+from pod.sparql.location import VOID_SPARQL_ENDPOINT, endpoint_url
 from pod.storage.internal import InternalState
 
 # Solid Protocol §4.1: the storage description of a storage lives at `{storage}.well-known/solid`.
 WELL_KNOWN = ".well-known"
 DESCRIPTION_NAME = "solid"
+# Solid Notifications Protocol §Discovery: one subscription service per channel type, served by
+# pod.notifications under `{base}.notifications/`, each with the features it supports.
+NOTIFICATIONS = ".notifications"
+NOTIFY = "http://www.w3.org/ns/solid/notifications#"
+CHANNEL_TYPES = ("WebSocketChannel2023", "WebhookChannel2023", "StreamingHTTPChannel2023")
+CHANNEL_FEATURES = ("startAt", "endAt", "state", "rate", "accept")
 # Top-level names the server answers itself (account pages, the OpenID provider, well-known
-# URIs): never LDP resources, whoever the root belongs to.
-RESERVED_TOP_LEVEL = frozenset({".account", ".oidc", WELL_KNOWN})
+# URIs, notifications): never LDP resources, whoever the root belongs to.
+# `.shapes`: the SHACL shapes the server ships (pod.shapes.shipped), read-only.
+RESERVED_TOP_LEVEL = frozenset({".account", ".oidc", WELL_KNOWN, NOTIFICATIONS, ".shapes"})
 REGISTRY_KEY = "storages.json"
 # How stale the registry may be when another process changed it (seconds).
 RELOAD_INTERVAL = 1.0
@@ -228,9 +236,25 @@ class Storages:
         return False
 
 
-def storage_description(storage_url: str) -> list[ox.Triple]:
-    """Solid Protocol §4.1: the statements about a storage in its storage description."""
+def storage_description(storage_url: str, base_url: str | None = None) -> list[ox.Triple]:
+    """Solid Protocol §4.1: the statements about a storage in its storage description.
+
+    With the server's base URL, also its notification subscription services (Solid Notifications
+    Protocol §Discovery: `notify:subscription`, each with its `notify:channelType` and features).
+    """
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    return [
-        ox.Triple(ox.NamedNode(storage_url), rdf_type, ox.NamedNode("http://www.w3.org/ns/pim/space#Storage"))
-    ]
+    storage = ox.NamedNode(storage_url)
+    triples = [ox.Triple(storage, rdf_type, ox.NamedNode("http://www.w3.org/ns/pim/space#Storage"))]
+    # Issue 10: the storage's SPARQL endpoint (VoID §6.3 void:sparqlEndpoint).
+    endpoint = ox.NamedNode(endpoint_url(storage_url))
+    triples.append(ox.Triple(storage, ox.NamedNode(VOID_SPARQL_ENDPOINT), endpoint))
+    for channel_type in CHANNEL_TYPES if base_url is not None else ():
+        service = ox.NamedNode(f"{base_url}{NOTIFICATIONS}/{channel_type}/")
+        triples.append(ox.Triple(storage, ox.NamedNode(NOTIFY + "subscription"), service))
+        kind = ox.NamedNode(NOTIFY + channel_type)
+        triples.append(ox.Triple(service, ox.NamedNode(NOTIFY + "channelType"), kind))
+        triples += [
+            ox.Triple(service, ox.NamedNode(NOTIFY + "feature"), ox.NamedNode(NOTIFY + feature))
+            for feature in CHANNEL_FEATURES
+        ]
+    return triples

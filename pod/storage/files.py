@@ -6,8 +6,7 @@ import asyncio
 import errno
 import os
 import shutil
-import time
-import uuid
+import typing
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,15 +15,13 @@ from pod.errors import Conflict, NotFound, UriTooLong
 from pod.ldp.identifiers import ResourceIdentifier
 from pod.storage import names
 from pod.storage.base import Body, Entry, Staged
+from pod.storage.staging import StagingArea, disk_full_is_507
 
 CHUNK_SIZE = 256 * 1024
 # Files up to this size are read on the event loop: cheaper than a trip to a worker thread.
 INLINE_READ_LIMIT = 256 * 1024
 # Linux NAME_MAX.
 MAX_FILE_NAME_BYTES = 255
-# Staged bodies older than this at start-up belong to no running server (a later version
-# with several worker processes sharing the folder must not remove each other's uploads).
-STALE_STAGED_SECONDS = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +37,10 @@ class _FolderIndex:
 
     mtime_ns: int
     by_name: dict[str, _Listed] = field(default_factory=dict)
+    # Other files for a name already in by_name (left by a crash between a rename and the
+    # removal of the old file): removed by the next write or delete of that name, so that an
+    # old version never comes back once the one served is deleted.
+    shadowed: dict[str, list[str]] = field(default_factory=dict)
 
 
 class FileStore:
@@ -48,10 +49,9 @@ class FileStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        # Uploads are received here in full, then renamed into place (same file system).
-        self._staging = self.root / names.INTERNAL_FOLDER / "staging"
-        self._staging.mkdir(parents=True, exist_ok=True)
-        _remove_stale_staged(self._staging)
+        # Uploads are received here in full, then renamed into place (same file system); what a
+        # store that is gone left there is removed now (pod.storage.staging says when it is gone).
+        self._staging = StagingArea(self.root / names.INTERNAL_FOLDER / "staging")
         self._indexes: dict[Path, _FolderIndex] = {}
 
     # -- locating -----------------------------------------------------------------------------
@@ -97,6 +97,10 @@ class FileStore:
         # the folder's order is arbitrary, so prefer the plain name, deterministically.
         if current is None or (names.SEPARATOR in current.file_name and names.SEPARATOR not in entry.name):
             index.by_name[stored.name] = listed
+            if current is not None:
+                index.shadowed.setdefault(stored.name, []).append(current.file_name)
+        else:
+            index.shadowed.setdefault(stored.name, []).append(entry.name)
 
     def _locate(self, identifier: ResourceIdentifier) -> tuple[Path, _Listed] | None:
         parent = identifier.parent
@@ -158,18 +162,19 @@ class FileStore:
                 yield chunk
 
     async def stage(self, body: Body) -> Staged:
-        path = self._staging / uuid.uuid4().hex
+        path = self._staging.new_path()
         try:
-            if isinstance(body, bytes):
-                await asyncio.to_thread(_write_file, path, body)
-                return Staged(len(body), path)
-            size = 0
-            with open(path, "wb") as file:
-                async for chunk in body:
-                    file.write(chunk)
-                    size += len(chunk)
-                await asyncio.to_thread(os.fsync, file.fileno())
-            return Staged(size, path)
+            with disk_full_is_507("this body"):
+                if isinstance(body, bytes):
+                    await asyncio.to_thread(_write_file, path, body)
+                    return Staged(len(body), path)
+                size = 0
+                with open(path, "wb") as file:
+                    async for chunk in body:
+                        file.write(chunk)
+                        size += len(chunk)
+                    await asyncio.to_thread(_flush_and_sync, file)
+                return Staged(size, path)
         except BaseException:
             _remove_quietly(path)
             raise
@@ -196,8 +201,10 @@ class FileStore:
             file_name = names.file_name_for(identifier.name, content_type)
             if len(file_name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
                 raise UriTooLong(f"the name {identifier.name!r} is too long to store")
-            stale = previous.file_name if previous and previous.file_name != file_name else None
-            await asyncio.to_thread(_commit, staged.handle, folder, file_name, stale)
+            stale = [previous.file_name] if previous and previous.file_name != file_name else []
+            stale += [f for f in index.shadowed.pop(identifier.name, []) if f != file_name]
+            with disk_full_is_507(str(identifier)):
+                await asyncio.to_thread(_commit, staged.handle, folder, file_name, stale)
         except BaseException:
             _remove_quietly(staged.handle)
             raise
@@ -237,7 +244,8 @@ class FileStore:
         dir_name = names.encode_name(identifier.name)
         if len(dir_name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
             raise UriTooLong(f"the name {identifier.name!r} is too long to store")
-        await asyncio.to_thread(_make_folder, folder, dir_name)
+        with disk_full_is_507(str(identifier)):
+            await asyncio.to_thread(_make_folder, folder, dir_name)
         self._record(folder, identifier.name, _Listed(dir_name, True, None))
         entry = self._entry(identifier, folder / dir_name, None)
         assert entry is not None
@@ -253,7 +261,9 @@ class FileStore:
             await asyncio.to_thread(_remove_folder, path)
             self._indexes.pop(path, None)
         else:
-            await asyncio.to_thread(_remove_file, path)
+            index = self._indexes.get(folder)
+            shadowed = index.shadowed.pop(identifier.name, []) if index is not None else []
+            await asyncio.to_thread(_remove_file, path, shadowed)
         self._record(folder, identifier.name, None)
 
     async def children(self, container: ResourceIdentifier) -> list[Entry]:
@@ -281,23 +291,20 @@ def _fsync_folder(folder: Path) -> None:
 def _write_file(path: Path, data: bytes) -> None:
     with open(path, "wb") as file:
         file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
+        _flush_and_sync(file)
 
 
-def _remove_stale_staged(staging: Path) -> None:
-    """Clean-up at start-up: bodies staged by a server that crashed before writing them."""
-    cutoff = time.time() - STALE_STAGED_SECONDS
-    for entry in os.scandir(staging):
-        if entry.stat(follow_symlinks=False).st_mtime < cutoff:
-            _remove_quietly(Path(entry.path))
+def _flush_and_sync(file: typing.BinaryIO) -> None:
+    # Buffered bytes reach the disk here: a full disk shows as ENOSPC now, not at close.
+    file.flush()
+    os.fsync(file.fileno())
 
 
-def _commit(staged: Path, folder: Path, file_name: str, stale: str | None) -> None:
-    """Rename the complete staged file into place, drop an old file of another type, sync."""
+def _commit(staged: Path, folder: Path, file_name: str, stale: list[str]) -> None:
+    """Rename the complete staged file into place, drop old files of other types, sync."""
     os.replace(staged, folder / file_name)
-    if stale is not None:
-        _remove_quietly(folder / stale)
+    for name in stale:
+        _remove_quietly(folder / name)
     _fsync_folder(folder)
 
 
@@ -309,8 +316,10 @@ def _make_folder(folder: Path, dir_name: str) -> None:
     _fsync_folder(folder)
 
 
-def _remove_file(path: Path) -> None:
+def _remove_file(path: Path, shadowed: list[str]) -> None:
     os.unlink(path)
+    for name in shadowed:
+        _remove_quietly(path.parent / name)
     _fsync_folder(path.parent)
 
 

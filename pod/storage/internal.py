@@ -13,6 +13,7 @@ import contextlib
 import fcntl
 import os
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -114,6 +115,7 @@ class FileInternalState:
         self.root = Path(data_dir).resolve() / INTERNAL_FOLDER
         self.root.mkdir(parents=True, exist_ok=True)
         self._locks: dict[str, asyncio.Lock] = {}
+        _remove_abandoned_temps(self.root)
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
@@ -177,11 +179,38 @@ def _temp_beside(path: Path, data: bytes) -> Path:
     temp = path.parent / f".{path.name}.{uuid.uuid4().hex}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, data)
+        # os.write may write less than asked (a disk that fills up mid-write): loop, so that a
+        # short write ends in ENOSPC rather than a truncated document renamed into place.
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    os.close(fd)
     return temp
+
+
+# A temp file is written and renamed within milliseconds; one this old was left by a process that
+# died mid-write (another process — the CLI beside the server — may be writing one right now).
+ABANDONED_TEMP_SECONDS = 600
+_TEMP_NAME = re.compile(r"\..+\.[0-9a-f]{32}")
+
+
+def _remove_abandoned_temps(root: Path) -> None:
+    """Start-up clean-up: temp files of writes that never finished, so they cannot accumulate."""
+    cutoff = time.time() - ABANDONED_TEMP_SECONDS
+    for folder, subfolders, files in os.walk(root):
+        if folder == str(root):
+            subfolders[:] = [f for f in subfolders if f != "staging"]  # pod.storage.staging's own
+        for name in files:
+            path = os.path.join(folder, name)
+            with contextlib.suppress(FileNotFoundError):
+                if _TEMP_NAME.fullmatch(name) and os.lstat(path).st_mtime < cutoff:
+                    os.unlink(path)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

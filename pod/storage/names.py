@@ -103,8 +103,10 @@ def parse_file_name(file_name: str) -> StoredName | None:
     if not stem:
         return None
     if not separator:
-        media_type = media_type_of_extension(extension_of(file_name)) or OCTET_STREAM
-        return StoredName(decode_name(file_name), media_type)
+        # The type is told by the name's own extension, as file_name_for read it: decoded first
+        # (an extension like `type-text%2Fturtle` is stored as `type-text%252Fturtle`).
+        name = decode_name(file_name)
+        return StoredName(name, media_type_of_extension(extension_of(name)) or OCTET_STREAM)
     if not suffix.startswith("."):
         return None
     told = media_type_of_extension(suffix[1:].lower())

@@ -253,12 +253,25 @@ async def test_proof_ath_mismatch_is_refused(
     assert "ath does not match the access token" in await refused_proof(authenticator, token, bad)
 
 
-async def test_proof_without_ath_is_refused(
+async def test_proof_without_ath_is_accepted_as_inrupts_clients_send_it(
+    authenticator: Authenticator, idp: IdentityProvider, client_key: ECKey
+) -> None:
+    # RFC 9449 §7 wants ath, but Inrupt's solid-client-authn (all versions) never sends it, so every
+    # app built on it would fail; CSS accepts it too. The proof is still bound to the token by cnf.jkt.
+    token = idp.access_token(client_key)
+    without_ath = proof(client_key, "GET", RESOURCE, None)
+    assert await accepted(authenticator, token, without_ath) == idp.webid
+
+
+async def test_proof_without_ath_by_another_key_is_still_refused(
     authenticator: Authenticator, idp: IdentityProvider, client_key: ECKey
 ) -> None:
     token = idp.access_token(client_key)
-    bad = proof(client_key, "GET", RESOURCE, None)
-    assert "ath does not match the access token" in await refused_proof(authenticator, token, bad)
+    thief = ECKey.generate_key("P-256")
+    stolen = proof(thief, "GET", RESOURCE, None)
+    assert "signed by another key than the token's cnf.jkt" in await refused_proof(
+        authenticator, token, stolen
+    )
 
 
 # -- the replay cache ------------------------------------------------------------------------------

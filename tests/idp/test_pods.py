@@ -85,6 +85,7 @@ async def test_profile_card_links_everything_an_app_needs(client: Client) -> Non
             pim:preferencesFile </alice/settings/prefs.ttl>;
             solid:publicTypeIndex </alice/settings/publicTypeIndex.ttl>;
             solid:privateTypeIndex </alice/settings/privateTypeIndex.ttl>.
+        </alice/> <http://rdfs.org/ns/void#sparqlEndpoint> </alice/.well-known/sparql>.
         """,
         base + "alice/profile/card",
     )

@@ -186,6 +186,32 @@ async def test_consent_form_posted_from_another_site_is_refused(
     assert refused.status == 403
 
 
+async def test_consent_form_posted_by_a_browser_from_the_consent_page_is_accepted(
+    client: Client, alice: Person, app_site: AppSite
+) -> None:
+    # A browser sends the form with `Origin: <the server>` only if the page's referrer policy lets it:
+    # under "no-referrer" Chromium sends `Origin: null`, and every real consent was refused (issue 8).
+    flow = Flow(client, app_site.client_document(), app_site.url("/callback"))
+    answer = await flow.authorize()
+    back = await log_in(client, alice, query_of(answer.headers["Location"])["returnTo"])
+    consent = await client.get(local(back.headers["Location"]))
+    assert consent.headers["Referrer-Policy"] not in ("no-referrer", "")
+    assert consent.headers["Referrer-Policy"] == "same-origin"  # and nothing to other sites (the logo)
+    page = await consent.text()
+    form = {
+        "interaction": hidden_field(page, "interaction"),
+        "csrf": hidden_field(page, "csrf"),
+        "decision": "allow",
+        "webid": alice.webid,
+    }
+    origin = base_url(client).rstrip("/")
+    allowed = await client.post(
+        "/.oidc/consent", data=form, headers={"Origin": origin}, allow_redirects=False
+    )
+    assert allowed.status == 303
+    assert "code" in query_of(allowed.headers["Location"])
+
+
 async def test_prompt_none_without_login_redirects_login_required(client: Client, app_site: AppSite) -> None:
     flow = Flow(client, app_site.client_document(), app_site.url("/callback"))
     answer = await flow.authorize(prompt="none")

@@ -1,9 +1,10 @@
 """Web Access Control over HTTP: 401/403/404, WAC-Allow, ACL writes, origins, as a client sees them.
 
-These tests need AccessControl wired into the request path (pod/http/routes.py, pod/app.py) and the
-root ACL written at start-up (pod.wac.templates.ensure_root_acl). Until authentication exists
-(issue 6) the tests act anonymously: the root template is open, so each test writes an ACL that
-restricts one container and checks what an anonymous client is allowed there.
+The server serves one open storage at the root (single-user mode before its first account), so each
+test writes an ACL that restricts one container and checks what a client is allowed there:
+anonymously, or as an authenticated agent. Agents authenticate for real (Solid-OIDC): their WebID
+profiles and their OpenID provider are a second server (tests/auth/conftest.py's), whose tokens and
+DPoP proofs are signed with joserfc and checked by the pod server as any other issuer's.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from urllib.parse import urlsplit
 import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
+from joserfc.jwk import ECKey, OKPKey, RSAKey
 from rdf_helpers import ACL, TURTLE, absolute, graph_of, make_container, tokens
 from rdflib import RDF, URIRef
+
+from tests.auth.conftest import IdentityProvider, dpop_headers, idp_app, proof, turtle_profile
 
 Client = TestClient[Any, Any]
 
@@ -62,13 +66,13 @@ async def write_acl(client: Client, path: str, body: str) -> None:
     assert resp.status in (201, 204), await resp.text()
 
 
-async def restrict_private(client: Client) -> None:
-    """`/private/doc` exists; `/private/` and everything in it belongs to Alice alone."""
+async def restrict_private(client: Client, owner: str = ALICE) -> None:
+    """`/private/doc` exists; `/private/` and everything in it belongs to `owner` alone."""
     assert (await put_turtle(client, "/private/doc", DOC)).status == 201
     await write_acl(
         client,
         "/private/.acl",
-        acl(f"acl:agent <{ALICE}>; {HERE_AND_BELOW}; acl:mode acl:Read, acl:Write, acl:Control"),
+        acl(f"acl:agent <{owner}>; {HERE_AND_BELOW}; acl:mode acl:Read, acl:Write, acl:Control"),
     )
 
 
@@ -309,46 +313,96 @@ async def test_this_servers_own_origin_passes(client: Client) -> None:
     assert (await client.get("/app/doc", headers={"Origin": own})).status == 200
 
 
-# --- needing an authenticated agent (issue 6: Solid-OIDC) -------------------------------------------
+# --- authenticated agents (Solid-OIDC) ----------------------------------------------------------------
 
 
-async def agent_headers(client: Client, webid: str) -> dict[str, str]:
-    """Authorization and DPoP headers for `webid`: Solid-OIDC (issue 6) provides how to get them."""
-    pytest.skip("needs authentication (issue 6)")
+class Agents:
+    """Alice and Bob: WebID profiles on a real identity provider that names itself as their issuer."""
+
+    def __init__(self, idp: IdentityProvider) -> None:
+        self.idp = idp
+        self.alice = idp.publish_profile("alice", turtle_profile("me", idp.issuer)) + "#me"
+        self.bob = idp.publish_profile("bob", turtle_profile("me", idp.issuer)) + "#me"
+        self.key = ECKey.generate_key("P-256")  # the app's DPoP key
+
+    def headers(self, client: Client, webid: str, method: str, path: str) -> dict[str, str]:
+        """Authorization and DPoP headers for one request `method path` as `webid`."""
+        token = self.idp.access_token(self.key, webid=webid)
+        return dpop_headers(token, proof(self.key, method, absolute(client, path), token))
 
 
-@pytest.mark.skip(reason="needs authentication (issue 6)")
-async def test_an_authenticated_agent_without_access_gets_403(client: Client) -> None:
+@pytest.fixture
+async def agents(aiohttp_server: Any) -> Agents:
+    ref: list[IdentityProvider] = []
+    server = await aiohttp_server(idp_app(ref))
+    key = ECKey.generate_key("P-256", {"kid": "es256-1"})
+    rsa_key = RSAKey.generate_key(2048, {"kid": "rs256-1"})
+    ed_key = OKPKey.generate_key("Ed25519", {"kid": "eddsa-1"})
+    ref.append(IdentityProvider(server, key, rsa_key, ed_key, [key]))
+    return Agents(ref[0])
+
+
+async def test_an_authenticated_agent_is_recognised(client: Client, agents: Agents) -> None:
+    """Solid-OIDC §Resource Access: the ACL names the WebID of the token, and that agent gets in.
+
+    (The tests below rely on authentication working; this one shows it does.)
+    """
+    await restrict_private(client, agents.alice)
+    assert_challenge(await client.get("/private/doc"))
+    resp = await client.get(
+        "/private/doc", headers=agents.headers(client, agents.alice, "GET", "/private/doc")
+    )
+    assert resp.status == 200
+
+
+async def test_an_authenticated_agent_without_access_gets_403(client: Client, agents: Agents) -> None:
     """Solid Protocol §Authorization: an authenticated agent that is not allowed gets 403, not 401."""
-    await restrict_private(client)
-    resp = await client.get("/private/doc", headers=await agent_headers(client, BOB))
+    await restrict_private(client, agents.alice)
+    for method in ("GET", "HEAD", "DELETE"):
+        headers = agents.headers(client, agents.bob, method, "/private/doc")
+        resp = await client.request(method, "/private/doc", headers=headers)
+        assert resp.status == 403, method
+        assert "WWW-Authenticate" not in resp.headers
+    headers = agents.headers(client, agents.bob, "PUT", "/private/doc")
+    resp = await client.put("/private/doc", data=DOC, headers={**headers, "Content-Type": TURTLE})
     assert resp.status == 403
-    assert "WWW-Authenticate" not in resp.headers
+    assert (
+        await client.get("/private/doc", headers=agents.headers(client, agents.alice, "GET", "/private/doc"))
+    ).status == 200
 
 
-@pytest.mark.skip(reason="needs authentication (issue 6)")
 async def test_a_missing_resource_is_403_to_an_agent_who_may_not_read_and_404_to_one_who_may(
-    client: Client,
+    client: Client, agents: Agents
 ) -> None:
     """Issue 5: a missing resource is 404 only to an agent allowed to read there."""
-    await restrict_private(client)
-    assert (await client.get("/private/missing", headers=await agent_headers(client, BOB))).status == 403
-    assert (await client.get("/private/missing", headers=await agent_headers(client, ALICE))).status == 404
+    await restrict_private(client, agents.alice)
+    path = "/private/missing"
+    bob = await client.get(path, headers=agents.headers(client, agents.bob, "GET", path))
+    assert bob.status == 403
+    alice = await client.get(path, headers=agents.headers(client, agents.alice, "GET", path))
+    assert alice.status == 404
 
 
-@pytest.mark.skip(reason="needs authentication (issue 6)")
-async def test_wac_allow_tells_the_agent_apart_from_the_public(client: Client) -> None:
+async def test_wac_allow_tells_the_agent_apart_from_the_public(client: Client, agents: Agents) -> None:
     """WAC §wac-allow HTTP Header: `user` is the requesting agent's modes, `public` everyone's."""
-    await restrict_private(client)
-    resp = await client.get("/private/doc", headers=await agent_headers(client, ALICE))
-    assert wac_allow(resp) == {"user": {"read", "write", "append", "control"}, "public": set()}
+    await restrict_private(client, agents.alice)
+    for method in ("GET", "HEAD"):
+        headers = agents.headers(client, agents.alice, method, "/private/doc")
+        resp = await client.request(method, "/private/doc", headers=headers)
+        assert resp.status == 200
+        assert wac_allow(resp) == {"user": {"read", "write", "append", "control"}, "public": set()}
 
 
-@pytest.mark.skip(reason="needs authentication (issue 6)")
-async def test_an_agent_refused_because_of_the_origin_is_told_it_was_the_origin(client: Client) -> None:
+async def test_an_agent_refused_because_of_the_origin_is_told_it_was_the_origin(
+    client: Client, agents: Agents
+) -> None:
     """WAC §Access Subject and Origin Rejection Reason: the 403 says the origin, not the agent, is refused."""
-    await restrict_private(client)
-    headers = {**await agent_headers(client, ALICE), "Origin": OTHER_APP}
+    await restrict_private(client, agents.alice)
+    headers = {**agents.headers(client, agents.alice, "GET", "/private/doc"), "Origin": OTHER_APP}
     resp = await client.get("/private/doc", headers=headers)
     assert resp.status == 403
     assert OTHER_APP in (await resp.json())["detail"]
+    # The same agent, from no browser app or from this server's own origin, is let in.
+    own = absolute(client, "/").rstrip("/")
+    headers = {**agents.headers(client, agents.alice, "GET", "/private/doc"), "Origin": own}
+    assert (await client.get("/private/doc", headers=headers)).status == 200

@@ -25,7 +25,10 @@ PAGE_HEADERS = {
     # No scripts at all; images (the app's logo) from anywhere; never inside a frame.
     "Content-Security-Policy": "default-src 'none'; img-src https: http:; style-src 'unsafe-inline'; "
     "frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
+    # Not "no-referrer": under it a browser sends `Origin: null` with the consent form, which the
+    # cross-site check then refuses (seen in Chromium, tests/interop). "same-origin" still tells other
+    # sites nothing (the app's logo, the redirect back to the app).
+    "Referrer-Policy": "same-origin",
 }
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem}"

@@ -24,9 +24,14 @@ from pod.idp.oidc.pkce import verifier_matches
 from pod.idp.oidc.policy import Lifetimes
 from pod.idp.oidc.refresh import RefreshGrant, RefreshTokens
 from pod.idp.oidc.tokens import Subject, TokenIssuer
+from pod.idp.ratelimit import RateLimiter, SlidingWindowLimiter
 from pod.idp.sessions import SESSIONS
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
+# The refusals a guess earns: a wrong client secret, an unknown code or refresh token.
+GUESSABLE_ERRORS = frozenset({"invalid_client", "invalid_grant"})
+FAILURES_ALLOWED = 20
+FAILURE_WINDOW = 300.0
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -44,6 +49,7 @@ class TokenEndpoint:
         proofs: TokenEndpointProofs,
         issuer: TokenIssuer,
         lifetimes: Lifetimes,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.clients = clients
         self.codes = codes
@@ -51,11 +57,26 @@ class TokenEndpoint:
         self.proofs = proofs
         self.issuer = issuer
         self.lifetimes = lifetimes
+        # Failed client authentications and grants per client address: guessing a client
+        # secret, a code or a refresh token costs an attacker FAILURES_ALLOWED tries per window.
+        self.limiter: RateLimiter = limiter or SlidingWindowLimiter(FAILURES_ALLOWED, FAILURE_WINDOW)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        key = f"token:{request.remote or 'unknown'}"
+        wait = self.limiter.retry_after(key)
+        if wait is not None:
+            # RFC 6585 §4: too many requests; Retry-After says when this address may try again.
+            return OAuthError(
+                "invalid_request",
+                f"too many failed token requests: try again in {wait} seconds",
+                status=429,
+                headers={"Retry-After": str(wait)},
+            ).response()
         try:
             return await self._handle(request)
         except OAuthError as error:
+            if error.error in GUESSABLE_ERRORS:
+                self.limiter.failed(key)
             return error.response()
 
     async def _handle(self, request: web.Request) -> web.Response:

@@ -1,0 +1,1 @@
+"""SHACL validation on write: containers constrained by shapes documents (`ldp:constrainedBy`)."""

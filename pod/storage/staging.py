@@ -1,0 +1,132 @@
+"""The staging area: where a FileStore receives upload bodies before renaming them into place.
+
+Each store instance stages into a folder of its own, `<data>/$pod/staging/<id>/`, and holds an
+exclusive flock on `<id>.lock` for as long as it lives. A folder whose lock can be taken belongs
+to a store that is gone (ended, or killed mid-upload), so everything in it is stale: start-up
+removes it. Staleness is decided by whether the owner is alive, not by age, so the rule holds
+for one server process, for several workers sharing a data folder, and for the `pod accounts`
+command run beside a serving server — none removes an upload another is still receiving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import shutil
+import uuid
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+from pod.errors import InsufficientStorage
+
+LOCK_SUFFIX = ".lock"
+# A full disk, or a full quota: both mean "no room for this write".
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+@contextlib.contextmanager
+def disk_full_is_507(what: str) -> Iterator[None]:
+    """Turn ENOSPC/EDQUOT into a 507 that says what could not be stored (RFC 4918 §11.5)."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno in DISK_FULL:
+            raise InsufficientStorage(f"no space left on the server's disk to store {what}") from error
+        raise
+
+
+class StagingArea:
+    """A staging folder owned by this instance; dead owners' folders are removed on creation."""
+
+    def __init__(self, staging: Path) -> None:
+        staging.mkdir(parents=True, exist_ok=True)
+        remove_abandoned(staging)
+        owner, fd = _locked_owner(staging)
+        # Lock first, folder second: a folder is never seen without a live lock beside it.
+        self.folder = staging / owner
+        self.folder.mkdir()
+        # Closing the descriptor releases the lock: when the store is collected, or the process
+        # ends in any way (SIGKILL included), the folder becomes abandoned for the next start-up.
+        self._release = weakref.finalize(self, _release, fd, self.folder, staging / (owner + LOCK_SUFFIX))
+
+    def new_path(self) -> Path:
+        return self.folder / uuid.uuid4().hex
+
+    def close(self) -> None:
+        """Remove this instance's folder and release it (tests; a server simply exits)."""
+        self._release()
+
+
+def _locked_owner(staging: Path) -> tuple[str, int]:
+    """A new owner id and the descriptor holding its lock."""
+    while True:
+        owner = uuid.uuid4().hex
+        lock = staging / (owner + LOCK_SUFFIX)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            # A cleaner may have taken the lock and unlinked the file between open and flock.
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:
+                return owner, fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
+def _release(fd: int, folder: Path, lock: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(lock)
+    os.close(fd)
+
+
+def remove_abandoned(staging: Path) -> int:
+    """Remove the staged bodies of every owner that is gone; the number of entries removed."""
+    removed = 0
+    for entry in os.scandir(str(staging)):
+        name = entry.name
+        if name.endswith(LOCK_SUFFIX):
+            continue
+        lock = staging / (name + LOCK_SUFFIX)
+        if entry.is_dir(follow_symlinks=False) and not _owner_gone(lock):
+            continue
+        # A plain file here was staged by a version that had one shared folder: no owner is left.
+        _remove_quietly(Path(entry.path))
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(lock)
+        removed += 1
+    for entry in os.scandir(str(staging)):
+        # A lock file without its folder: its owner was removed above or died before mkdir.
+        path = entry.path
+        orphan = path.endswith(LOCK_SUFFIX) and not os.path.exists(path[: -len(LOCK_SUFFIX)])
+        if orphan and _owner_gone(Path(path)):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+    return removed
+
+
+def _owner_gone(lock: Path) -> bool:
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        return True  # the owner died between creating its folder and its lock, or never locked
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # releases the lock just taken, if it was
+    return True
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
