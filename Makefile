@@ -89,3 +89,10 @@ interop-deps:
 
 interop: $(STAMP) $(INTEROP_STAMP)
 	$(BIN)/python -m pytest tests/interop -v -rs
+
+# `make demo-federation`: two servers on loopback ports, Alice on one and Bob on the other; Alice grants
+# Bob read access, Bob reads with a token from his own server and notifies Alice's inbox (README "Federation").
+.PHONY: demo-federation
+
+demo-federation: $(STAMP)
+	$(BIN)/python -m pod.federation.demo

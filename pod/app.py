@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from pod.admin import setup as operator
 from pod.auth.authenticator import make_authenticator
 from pod.config import Settings
 from pod.http.authentication import authentication_middleware
@@ -15,6 +16,7 @@ from pod.http.shapes import ShippedShapes
 from pod.idp import setup as identity_provider
 from pod.idp.oidc import OIDC_PROVIDER, OidcProvider, client_basic_middleware
 from pod.idp.sessions import account_token_middleware
+from pod.ldn.receiver import InboxReceiver
 from pod.ldp.operations import Resources
 from pod.notifications import setup as notifications
 from pod.outbound import FetchPolicy, OutboundClient
@@ -23,6 +25,7 @@ from pod.sparql import setup as sparql
 from pod.storage.base import ProcessLocker, Store
 from pod.storage.files import FileStore
 from pod.storage.memory import MemoryStore
+from pod.visibility import setup as visibility
 from pod.wac.access_control import AccessControl
 from pod.wac.templates import ensure_root_acl
 
@@ -39,7 +42,9 @@ def make_store(settings: Settings) -> Store:
 def make_app(settings: Settings) -> web.Application:
     # The storage roots and their owners: pods come and go (pod.idp), kept in `$pod/storages.json`.
     storages = identity_provider.make_storages(settings, identity_provider.make_internal_state(settings))
-    resources = Resources(make_store(settings), ProcessLocker(), storages, settings.base_url)
+    # Issue 15: every write goes through a store that counts each pod's bytes (quotas, usage).
+    store = operator.metered(make_store(settings), storages)
+    resources = Resources(store, ProcessLocker(), storages, settings.base_url)
     # Issue 11: writes into shape-constrained containers (and ACLs) are validated, within a time limit.
     resources.validator = ShapeValidator(resources.store, settings.base_url, settings.shapes_time_limit)
     outbound = OutboundClient(FetchPolicy(allow_private=bool(settings.allow_private_fetch)))
@@ -65,6 +70,8 @@ def make_app(settings: Settings) -> web.Application:
     # Before authentication too: HTTP Basic at the token endpoint authenticates an OAuth client.
     app.middlewares.append(client_basic_middleware(settings.base_url))
     app.middlewares.append(authentication_middleware(authenticator, settings.base_url))
+    # Issue 13: the owner's access log, access overview and app control; before the account API's catch-all.
+    owner_view = visibility.install(app, settings, resources, access)
     # The account API and pages under `/.account/`: registered before the LDP catch-all.
     identity_provider.install(app, settings, resources)
     # The OpenID provider under `/.oidc/` and its discovery document: before the LDP catch-all.
@@ -73,16 +80,22 @@ def make_app(settings: Settings) -> web.Application:
     oidc.add_routes(app.router)
     # DESIGN "Browser origins": apps a local person approved on the consent screen pass WAC's origin check.
     access.trusted_apps = oidc.trusted_apps
+    # Issue 13: in "only approved apps" mode, an app approved on the consent screen is approved.
+    owner_view.apps.approvals = oidc.approved
     app.on_startup.append(oidc.start)
     # People opening a resource in a browser get the SolidOS data browser (a local mashlib: /.mashlib/).
     handler.databrowser = make_databrowser(settings.mashlib_url, settings.base_url)
     add_local_copy(app, settings.mashlib_url, settings.base_path)
+    # Issue 12: inboxes receive Linked Data Notifications (size, RDF and per-sender rate checks).
+    handler.inboxes = InboxReceiver(resources.store, storages, settings.base_url)
     # The shipped SHACL shapes, read-only under `/.shapes/`: before the LDP catch-all.
     ShippedShapes(settings.base_path).add_routes(app.router)
     # Live notifications under `/.notifications/` (WebSocket, Webhook, Streaming HTTP, solid-0.1): before it.
     notifications.install(app, settings, resources, access, oidc.keys)
     # Issue 10: each storage's read-only SPARQL endpoint, `{storage}.well-known/sparql`: before it.
     sparql.install(app, settings, resources, access, handler.handle)
+    # Issue 15: quotas, suspended accounts, `/.well-known/health` and `/metrics`: before the catch-all.
+    operator.install(app, settings, resources)
     # [\s\S]: a decoded path may hold a newline, which the handler then refuses with a 400.
     app.router.add_route("*", r"/{tail:[\s\S]*}", handler.handle)
     return app

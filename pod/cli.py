@@ -12,10 +12,13 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from pod import fetch
+from pod.admin import archive_commands
+from pod.admin import commands as admin_commands
 from pod.app import make_app
 from pod.config import Settings, settings_from
 from pod.idp import commands as accounts_commands
 from pod.idp.oidc.commands import rotate_key
+from pod.ldn import commands as notify_command
 from pod.sparql import commands as index_commands
 
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs "%{User-Agent}i"'
@@ -120,9 +123,31 @@ def parser() -> argparse.ArgumentParser:
         help="a SPARQL endpoint queries may call with SERVICE (repeatable; POD_SPARQL_SERVICE_ALLOWLIST, "
         "space-separated; default none: SERVICE is refused)",
     )
+    serve.add_argument(
+        "--access-log-retention-days",
+        type=int,
+        help="days each pod's access log keeps requests (POD_ACCESS_LOG_RETENTION_DAYS; default 90)",
+    )
+    serve.add_argument(
+        "--access-log-max-entries",
+        type=int,
+        help="most requests each pod's access log keeps (POD_ACCESS_LOG_MAX_ENTRIES; default 100000)",
+    )
+    serve.add_argument(
+        "--default-quota",
+        help="bytes each pod may hold unless its account has its own quota; none: unlimited "
+        "(POD_DEFAULT_QUOTA; default none)",
+    )
+    serve.add_argument(
+        "--admin-token",
+        help="Bearer token that opens /metrics and suspended pods to the operator (POD_ADMIN_TOKEN)",
+    )
     accounts_commands.add_parser(commands)
+    admin_commands.add_parser(commands)
+    archive_commands.add_parser(commands)
     index_commands.add_parser(commands)
     fetch.add_parser(commands)
+    notify_command.add_parser(commands)
     oidc = commands.add_parser("oidc", help="the OpenID provider")
     oidc_commands = oidc.add_subparsers(dest="oidc_command", required=True)
     rotate = oidc_commands.add_parser(
@@ -181,10 +206,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve(settings)
     if args.command == "accounts":
         return accounts_commands.run(args)
+    if args.command == "admin":
+        return admin_commands.run(args)
+    if args.command in archive_commands.COMMANDS:
+        return archive_commands.run(args)
     if args.command == "index":
         return index_commands.run(args)
     if args.command == "fetch":
         return fetch.run(args)
+    if args.command == "notify":
+        return notify_command.run(args)
     if args.command == "oidc":
         return oidc_command(args)
     return 0

@@ -62,6 +62,13 @@ class Settings:
     sparql_timeout: float = 10.0
     sparql_max_result_bytes: int = 10 * 1024 * 1024
     sparql_service_allowlist: tuple[str, ...] = ()
+    # Issue 13, the access log: days each pod's log keeps requests, and the most entries it keeps.
+    access_log_retention_days: int = 90
+    access_log_max_entries: int = 100_000
+    # Issue 15: bytes each pod may hold unless its account has its own quota (None: unlimited).
+    default_quota: int | None = None
+    # Issue 15: `Authorization: Bearer <token>` that opens /metrics (and suspended pods) to the operator.
+    admin_token: str | None = None
 
     def __post_init__(self) -> None:
         base = self.base_url or f"http://{self.host}:{self.port}/"
@@ -94,6 +101,13 @@ class Settings:
             raise ValueError("clock tolerance must be >= 0 and the DPoP window positive")
         if self.trusted_webid is not None and urlsplit(self.trusted_webid).scheme not in ("http", "https"):
             raise ValueError(f"the trusted WebID must be an http(s) URL: {self.trusted_webid!r}")
+        quota = self.default_quota
+        if quota is not None and (isinstance(quota, bool) or quota < 0):
+            raise ValueError(f"the default quota must be a number of bytes >= 0: {self.default_quota!r}")
+        if self.admin_token is not None and len(self.admin_token) < 16:
+            raise ValueError("the admin token must be at least 16 characters long")
+        if self.access_log_retention_days <= 0 or self.access_log_max_entries <= 0:
+            raise ValueError("the access log's retention and its entry cap must be positive")
         object.__setattr__(self, "base_url", base)
         if self.allow_private_fetch is None:
             loopback = parts.hostname in LOOPBACK_HOSTS
@@ -139,6 +153,16 @@ def _boolean(value: object) -> bool:
     raise ValueError(f"not a yes/no value: {value!r}")
 
 
+def _quota(value: object) -> int | None:
+    """Bytes (a non-negative integer) or "none"/"unlimited"; anything else is refused."""
+    text = str(value).strip().lower()
+    if text in ("none", "unlimited"):
+        return None
+    if not text.isdigit():
+        raise ValueError(f"a quota is a number of bytes (or 'none'), not {value!r}")
+    return int(text)
+
+
 def settings_from(flags: Mapping[str, object], environ: Mapping[str, str] | None = None) -> Settings:
     """Build Settings: flags given on the command line win over POD_* variables, which win over defaults."""
     environ = os.environ if environ is None else environ
@@ -166,6 +190,10 @@ def settings_from(flags: Mapping[str, object], environ: Mapping[str, str] | None
         "sparql_timeout": float,
         "sparql_max_result_bytes": int,
         "sparql_service_allowlist": _url_list,
+        "access_log_retention_days": int,
+        "access_log_max_entries": int,
+        "default_quota": _quota,
+        "admin_token": str,
     }
     for name, convert in converters.items():
         flag = flags.get(name)

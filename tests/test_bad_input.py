@@ -567,6 +567,6 @@ async def test_non_utf8_turtle_is_400(client: Client) -> None:
 
 async def test_path_longer_than_the_limit_is_414_not_a_server_error(client: Client) -> None:
     """DESIGN.md "Every input is hostile": a deep path of long names is refused before the disk sees it."""
-    path = "/" + "/".join(["n" * 150] * 10) + "/doc.txt"
+    path = "/" + "/".join(["n" * 190] * 20) + "/doc.txt"
     resp = await client.put(path, data=b"x", headers={"Content-Type": "text/plain"})
     assert resp.status == 414

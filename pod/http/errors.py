@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -62,6 +63,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             return problem_response(
                 507, "Insufficient Storage", "no space left on the server's disk: nothing was changed"
             )
+        if error.errno == errno.ENAMETOOLONG:
+            # Names and paths are bounded up front; an encoding that still overflows the file system is a 414.
+            return problem_response(414, "URI Too Long", "the path is too long to be stored on this server")
         log.exception("unexpected error handling %s %s", request.method, request.path_qs)
         return problem_response(500, "Internal Server Error", "the server failed to handle this request")
     except Exception:

@@ -23,6 +23,8 @@ from pod.http import conneg, headers
 from pod.http.authentication import CREDENTIALS
 from pod.http.databrowser import DataBrowser
 from pod.http.shapes import RequestAuthority, with_members_report
+from pod.ldn.receiver import LDP_INBOX, InboxReceiver
+from pod.ldn.senders import sender_key
 from pod.ldp.conditions import Outcome, Validators, evaluate
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier, parse_path
 from pod.ldp.operations import Content, Representation, ResourceKind, Resources
@@ -48,6 +50,8 @@ class LdpHandler:
 
     # The SolidOS data browser for RDF resources asked for as HTML (set by pod.app; None: off).
     databrowser: DataBrowser | None = None
+    # Linked Data Notifications: which containers are inboxes, what they accept (set by pod.app; None: off).
+    inboxes: InboxReceiver | None = None
 
     def __init__(
         self,
@@ -154,6 +158,9 @@ class LdpHandler:
             # Solid Protocol §4.1: a storage's root advertises its owners.
             links += [f'<{owner}>; rel="{OWNER_REL}"' for owner in sorted(storages.owners_of(storage))]
             links.append(f'<{endpoint_url(resources.url(storage))}>; rel="{VOID_SPARQL_ENDPOINT}"')
+        if self.inboxes is not None and (inbox := self.inboxes.pod_inbox(identifier)) is not None:
+            # LDN §Discovery: a target resource advertises its inbox with a Link header.
+            links.append(f'<{resources.url(inbox)}>; rel="{LDP_INBOX}"')
         methods = self.allowed(identifier, kind)
         result = {"Link": ", ".join(links), "Allow": ", ".join(methods)}
         result["Updates-Via"] = updates_via(resources.base_url)  # solid-0.1: the legacy notifications socket
@@ -301,10 +308,17 @@ class LdpHandler:
         await self.authorize(request, identifier)
         types = headers.link_targets(request.headers.getall("Link", []), "type")
         as_container = LDP_BASIC_CONTAINER in types or LDP_CONTAINER in types
+        content = self.content(request)
+        if self.inboxes is not None and await self.inboxes.is_inbox(identifier):
+            if as_container:
+                raise BadRequest("an inbox holds notifications, not containers: POST a document")
+            # LDN §Receiver: its constraints — rate per sender, size, RDF — before anything is kept.
+            sender = sender_key(request[CREDENTIALS].agent, request.remote)
+            content = await self.inboxes.notification(identifier, content, sender)
         authority = RequestAuthority(self.access, request[CREDENTIALS])
         child = await self.resources.create_child(
             identifier,
-            self.content(request),
+            content,
             request.headers.get("Slug"),
             as_container=as_container,
             authority=authority,

@@ -15,6 +15,7 @@ from aiohttp import web
 from pod.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from pod.idp.accounts import Account, ClientCredential
 from pod.idp.service import SERVICE, AccountService, json_response, read_json, string_field
+from pod.visibility.api import pod_controls
 
 API_VERSION = "0.5"
 
@@ -239,7 +240,9 @@ async def pod_resource(request: web.Request) -> web.Response:
     root = service.pods.root_of(base_url)
     owners = sorted(service.pods.storages.owners_of(root))
     # Every owner is advertised with a Link header on the pod root, so all are `visible`.
-    body = {"baseUrl": base_url, "owners": [{"webId": webid, "visible": True} for webid in owners]}
+    body: dict[str, Any] = {"baseUrl": base_url, "owners": [{"webId": w, "visible": True} for w in owners]}
+    # Issue 13: the pod's access log, access overview, app control and dashboard.
+    body["visibility"] = pod_controls(service, account.id, pod_id)
     return await _answer(request, body, account)
 
 

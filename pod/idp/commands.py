@@ -53,6 +53,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     delete = command("delete", "delete an account and its pods")
     delete.add_argument("email")
     command("invite", "print a one-time invitation code (for --registration invite)")
+    # Issue 15: pod.admin.commands answers it.
+    command("usage", "bytes used by each pod, with its quota").add_argument("--recount", action="store_true")
 
 
 async def _create(idp: IdentityProvider, args: argparse.Namespace) -> int:
@@ -141,6 +143,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.accounts_command == "usage":
+        from pod.admin.commands import main_usage  # here: pod.admin.commands builds on this module
+
+        return main_usage(args)
     try:
         return asyncio.run(_run(settings_for(args), args))
     except (PodError, ValueError) as error:

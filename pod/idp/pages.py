@@ -318,7 +318,14 @@ async def _dashboard(
     )
 
     parts.append("<h2>Pods</h2>")
-    pods = "".join(f"<li>{link(url, url)}</li>" for url in current.pods)
+    # Issue 13: each pod links to its page of who uses it (pod.visibility.dashboard).
+    pod_ids = {url: pod_id for pod_id, url in (await service.accounts.pod_links(current.id)).items()}
+    pods = "".join(
+        f"<li>{link(url, url)} · "
+        f"{link(service.account_url(current.id, 'pod', pod_ids.get(url, ''), 'dashboard'), 'who uses it')}"
+        "</li>"
+        for url in current.pods
+    )
     parts.append(f"<ul>{pods}</ul>" if pods else "<p>No pod yet.</p>")
     if not service.pods.single_user or not current.pods:
         content = hidden("action", "create-pod")

@@ -11,7 +11,7 @@ from pod.errors import BadRequest, Conflict, NotFound, PodError
 from pod.idp.accounts import Account, Accounts
 from pod.idp.pod_template import TURTLE, PodLayout
 from pod.ldp.identifiers import ROOT, ResourceIdentifier
-from pod.ldp.storages import StorageRecord, Storages
+from pod.ldp.storages import RESERVED_TOP_LEVEL, StorageRecord, Storages
 from pod.storage.base import Store
 
 log = logging.getLogger("pod.idp")
@@ -30,6 +30,8 @@ def check_pod_name(name: object) -> str:
             f"{shown} is not a valid pod name: use 1 to 63 lower-case letters, digits and hyphens "
             "(not at the start or end)"
         )
+    if name in RESERVED_TOP_LEVEL:
+        raise BadRequest(f"{name!r} is a path the server answers itself; choose another pod name")
     return name
 
 

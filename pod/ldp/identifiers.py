@@ -12,8 +12,9 @@ from pod.errors import BadRequest, UriTooLong
 # Longest name (in UTF-8 bytes) a path segment may have; leaves room on disk for encoding.
 MAX_NAME_BYTES = 200
 MAX_DEPTH = 64
-# Longest path (its names' UTF-8 bytes together): with encoding, the file path stays under PATH_MAX.
-MAX_PATH_BYTES = 1024
+# Longest path (its names' UTF-8 bytes together), so that as a file path it stays under PATH_MAX
+# (4096) with the data folder's own path in front; a name's encoding can still overflow (then 414).
+MAX_PATH_BYTES = 3072
 
 _PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 # RFC 3986 pchar minus "%": the characters a canonical segment keeps as they are.

@@ -21,6 +21,7 @@ from pod.ldp import containers
 from pod.ldp.changes import Activity, Change, ChangeFeed, LocalChangeFeed
 from pod.ldp.conditions import NO_CONDITIONS, Conditions, Outcome, Validators, evaluate
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier
+from pod.ldp.quota import NO_QUOTA, QuotaGuard
 from pod.ldp.storages import Storages
 from pod.rdf import formats
 from pod.rdf.cache import GraphCache
@@ -139,6 +140,10 @@ def _all_tags(etag: str, stored_type: str | None) -> frozenset[str]:
     return frozenset({etag, *(_representation_tag(etag, t, stored_type) for t in formats.RDF_MEDIA_TYPES)})
 
 
+def _size(content: bytes | Staged) -> int:
+    return content.size if isinstance(content, Staged) else len(content)
+
+
 def _lock_key(identifier: ResourceIdentifier) -> str:
     # "/a" and "/a/" share one lock: only one of them may exist.
     return identifier.path.rstrip("/") or "/"
@@ -164,6 +169,8 @@ class Resources:
         self.storages = storages
         self.base_url = base_url
         self.graphs = GraphCache()
+        # Issue 15: every write asks for room in its pod first (pod.admin.quota sets a real one).
+        self.quota: QuotaGuard = NO_QUOTA
 
     def url(self, identifier: ResourceIdentifier) -> str:
         return self.base_url + identifier.path[1:]
@@ -383,7 +390,9 @@ class Resources:
             raise UnsupportedMediaType(
                 f"{identifier} is an auxiliary resource: it must be RDF, not {media_type}"
             )
-        return _Received(media_type, await self.store.stage(content.body))
+        # Issue 15: refused before staging when Content-Length cannot fit, cut off once it outgrows the room.
+        body = await self.quota.admit(identifier, content.body, content.length)
+        return _Received(media_type, await self.store.stage(body))
 
     async def _received_description(self, identifier: ResourceIdentifier, content: Content) -> _Received:
         """A new container's body: optional RDF that becomes its description (its `.meta`)."""
@@ -433,6 +442,16 @@ class Resources:
             await self.store.write(description, received.content, received.media_type)
         self._announce_created(identifier, None)
 
+    def _room(
+        self, identifier: ResourceIdentifier, received: _Received, old: Entry | None
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        """Issue 15: room in the pod's quota, held from before anything is created (413 otherwise)
+        until the write is counted."""
+        if identifier.is_container:
+            size = len(received.content) if isinstance(received.content, bytes) else 0
+            return self.quota.reserve(identifier.auxiliary(AuxiliaryKind.DESCRIPTION), size, 0)
+        return self.quota.reserve(identifier, _size(received.content), 0 if old is None else old.size)
+
     async def _discard(self, received: _Received) -> None:
         if isinstance(received.content, Staged):
             await self.store.discard(received.content)
@@ -455,8 +474,9 @@ class Resources:
                 if identifier.is_container and entry is not None:
                     raise Conflict("PUT cannot replace a container: its containment is the server's")
                 await self.validator.check(received.as_write(identifier), authority)
-                await self._ensure_parents(identifier, authority)
-                await self._store(identifier, received, created=entry is None)
+                async with self._room(identifier, received, entry):
+                    await self._ensure_parents(identifier, authority)
+                    await self._store(identifier, received, created=entry is None)
                 return entry is None
         except BaseException:
             await self._discard(received)
@@ -494,7 +514,8 @@ class Resources:
                     taken = taken or await self.store.stat(child) is not None
                     taken = taken or await self.store.stat(child.with_slash_toggled()) is not None
                     if not taken:
-                        await self._store(child, received, created=True)
+                        async with self._room(child, received, None):
+                            await self._store(child, received, created=True)
                         return child
                 name = containers.alternative_name(name)
             raise Conflict("could not find a free name in the container")
@@ -531,8 +552,11 @@ class Resources:
             assert media_type is not None
             # Issue 11: the result of the patch is what a constraint validates.
             await self.validator.check(Write(target, result, media_type), authority)
-            await self._ensure_parents(target, authority)
-            written = await self.store.write(target, formats.serialize(result, media_type), media_type)
+            data = formats.serialize(result, media_type)
+            # Issue 15: a patch that grows the document needs room in the pod's quota.
+            async with self.quota.reserve(target, len(data), 0 if stored is None else stored.size):
+                await self._ensure_parents(target, authority)
+                written = await self.store.write(target, data, media_type)
             if identifier.is_container:
                 if entry is not None:  # a new container was announced as it was created
                     self._announce_updated(identifier, None)

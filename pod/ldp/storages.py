@@ -31,7 +31,8 @@ CHANNEL_FEATURES = ("startAt", "endAt", "state", "rate", "accept")
 # Top-level names the server answers itself (account pages, the OpenID provider, well-known
 # URIs, notifications): never LDP resources, whoever the root belongs to.
 # `.shapes`: the SHACL shapes the server ships (pod.shapes.shipped), read-only.
-RESERVED_TOP_LEVEL = frozenset({".account", ".oidc", WELL_KNOWN, NOTIFICATIONS, ".shapes"})
+# `metrics`: the Prometheus endpoint for the operator (issue 15, pod.admin).
+RESERVED_TOP_LEVEL = frozenset({".account", ".oidc", WELL_KNOWN, NOTIFICATIONS, ".shapes", "metrics"})
 REGISTRY_KEY = "storages.json"
 # How stale the registry may be when another process changed it (seconds).
 RELOAD_INTERVAL = 1.0

@@ -12,6 +12,7 @@ from pod.ldp.storages import Storages
 from pod.outbound import OutboundClient
 from pod.storage.base import Store
 from pod.wac import vocabulary as v
+from pod.wac.app_policy import AppPolicy, NoAppPolicy
 from pod.wac.authorizations import Authorization
 from pod.wac.discovery import AclDiscovery, Stats
 from pod.wac.groups import GroupMembership
@@ -52,6 +53,8 @@ class AccessControl:
         self.discovery = AclDiscovery(store, base_url)
         self.groups = GroupMembership(store, base_url, outbound)
         self.trusted_apps: TrustedApps = trusted_apps or NoTrustedApps()
+        # Issue 13: the owner's app control (pod.visibility), asked before WAC for an owner's requests.
+        self.app_policy: AppPolicy = NoAppPolicy()
         self.own_origin = normalize_origin(base_url)
 
     # -- the questions the request path asks ---------------------------------------------------
@@ -106,6 +109,11 @@ class AccessControl:
     async def _decide(
         self, credentials: Credentials, subject: ResourceIdentifier, stats: Stats, wanted: AccessModes
     ) -> _Decision:
+        if credentials.agent is not None and self._owns(credentials.agent, subject):
+            storage = self.storages.storage_of(subject)
+            assert storage is not None
+            # Issue 13: an app the owner blocked (or, approved-only, never approved) is refused (403) here.
+            await self.app_policy.check(credentials, storage)
         effective = await self.discovery.effective(subject, stats)
         origin = normalize_origin(credentials.origin) if credentials.origin else None
         origin_passes = await self._origin_passes(credentials, origin)

@@ -6,7 +6,8 @@ import pytest
 from rdflib import Graph
 
 from pod.app import RESOURCES
-from pod.errors import Conflict
+from pod.errors import BadRequest, Conflict
+from pod.idp.pods import check_pod_name
 from pod.ldp.identifiers import ROOT, AuxiliaryKind, ResourceIdentifier
 from tests.conftest import ClientFactory
 from tests.idp import OWNER_REL, Client, idp_of, new_account, path_of
@@ -333,3 +334,9 @@ async def test_storages_survive_a_restart(make_client: ClientFactory, storage: s
     second = await make_client(single_user=False, base_url=BASE, registration="open")
     assert idp_of(second).storages.owners_of(ident("/alice/")) == {ALICE}
     assert idp_of(second).storages.protected_triples(ident("/alice/profile/card"))
+
+
+def test_a_pod_cannot_take_a_name_the_server_answers_itself() -> None:
+    """Issue 7 bad input: reserved names (here the metrics endpoint's) are refused as pod names."""
+    with pytest.raises(BadRequest):
+        check_pod_name("metrics")

@@ -1,5 +1,6 @@
-"""Real Solid clients against the real server (issue 8): Inrupt's solid-client with client credentials, a
-browser login with solid-client-authn-browser in headless Chromium, and the SolidOS data browser.
+"""Real Solid clients against the real server (issue 8): Inrupt's solid-client with client credentials, its
+WebSocket notifications client, a browser login with solid-client-authn-browser in headless Chromium, and
+the SolidOS data browser.
 
 The clients run in Node (tests/interop/scenarios/); this module starts `pod serve`, makes the people
 through the account API, runs each scenario and shows its output. `make interop` installs the Node
@@ -96,6 +97,15 @@ def person_env(server: PodServer, person: Person) -> dict[str, str]:
 def test_solid_client_with_client_credentials(server: PodServer, alice: Person) -> None:
     output = run_node("solid-client.mjs", person_env(server, alice))
     assert "all solid-client steps passed" in output
+
+
+def test_solid_client_notifications_over_a_websocket(server: PodServer, alice: Person) -> None:
+    """@inrupt/solid-client-notifications' WebsocketNotification hears an authenticated PUT, PATCH and DELETE.
+    Its own discovery speaks Inrupt ESS's pre-standard "notification gateway", not the Solid Notifications
+    Protocol, so the scenario checks that it is refused, subscribes as the protocol says and gives the
+    library `receiveFrom` (see the comment at the top of notifications.mjs)."""
+    output = run_node("notifications.mjs", person_env(server, alice), timeout=120)
+    assert "all notifications steps passed" in output
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Pods on different servers working together: the two-server demonstration of issue 12."""

@@ -1,0 +1,1 @@
+"""Linked Data Notifications (W3C LDN): inboxes that receive notifications, and sending to others' inboxes."""

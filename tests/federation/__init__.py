@@ -1,0 +1,1 @@
+"""Issue 12: two full pod servers that link, share and notify each other."""
