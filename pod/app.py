@@ -82,6 +82,11 @@ def make_app(settings: Settings) -> web.Application:
     access.trusted_apps = oidc.trusted_apps
     # Issue 13: in "only approved apps" mode, an app approved on the consent screen is approved.
     owner_view.apps.approvals = oidc.approved
+    # A deleted pod takes its access log and app settings with it (a new pod of that name starts clean).
+    app[identity_provider.IDENTITY_PROVIDER].pods.on_delete += [
+        owner_view.access_log.forget,
+        owner_view.apps.forget,
+    ]
     app.on_startup.append(oidc.start)
     # People opening a resource in a browser get the SolidOS data browser (a local mashlib: /.mashlib/).
     handler.databrowser = make_databrowser(settings.mashlib_url, settings.base_url)

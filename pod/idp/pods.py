@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from pod.errors import BadRequest, Conflict, NotFound, PodError
@@ -51,6 +52,8 @@ class Pods:
         self.storages = storages
         self.accounts = accounts
         self.base_url = base_url
+        # What else keeps state about a pod (its access log, its app settings) forgets it here.
+        self.on_delete: list[Callable[[ResourceIdentifier], Awaitable[None]]] = []
 
     @property
     def single_user(self) -> bool:
@@ -162,6 +165,8 @@ class Pods:
             await self.accounts.remove_pod(account.id, pod_id)
             if await self.store.stat(root) is not None:
                 await self._delete_tree(root)
+        for forget in self.on_delete:
+            await forget(root)
         log.info("deleted the pod %s", pod_url)
         return pod_url
 

@@ -127,3 +127,17 @@ async def test_log_post_is_not_allowed(client: Client, alice: Person) -> None:
         local(str(client.make_url(urls["accessLog"]))), json={}, headers=alice.auth_header
     )
     assert answer.status == 405
+
+
+async def test_a_deleted_pod_takes_its_log_with_it(client: Client, alice: Person) -> None:
+    """Issue 13: the log belongs to the pod; a new pod of the same name must not show the old one's."""
+    await client.session.get(alice.pod + "private.txt")  # logged (401)
+    assert await log_of(client, alice)
+    listed = await client.get(local(alice.controls["account"]["pod"]), headers=alice.auth_header)
+    resource = (await listed.json())["pods"][alice.pod]
+    assert (await client.delete(local(resource), headers=alice.auth_header)).status == 200
+    again = await client.post(
+        local(alice.controls["account"]["pod"]), json={"name": "alice"}, headers=alice.auth_header
+    )
+    assert again.status == 200, await again.text()
+    assert await log_of(client, alice) == []
