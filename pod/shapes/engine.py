@@ -1,6 +1,8 @@
 """pyshacl behind two calls: compile a shapes document once, then validate data graphs against it.
 
 Both are blocking and CPU-bound: the caller runs them off the event loop (pod.shapes.deadline).
+pyshacl (about 20 MB once imported) is loaded the first time a shapes document is compiled, so a
+server whose writes meet no constraint never pays for it.
 """
 
 from __future__ import annotations
@@ -8,14 +10,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import rdflib
-from pyshacl import ShapesGraph, Validator
-from pyshacl.entrypoints import meta_validate
-from pyshacl.graph_abstraction import DataGraph
 
 from pod.shapes.terms import from_rdflib, to_rdflib
+
+if TYPE_CHECKING:
+    from pyshacl import ShapesGraph
 
 SH = "http://www.w3.org/ns/shacl#"
 LDP_NON_RDF_SOURCE = "http://www.w3.org/ns/ldp#NonRDFSource"
@@ -40,7 +43,9 @@ class CompiledShapes:
     """A shapes document parsed, checked against SHACL's own shapes, and its shapes harvested once."""
 
     def __init__(self, graph: rdflib.Graph) -> None:
-        self._shapes = ShapesGraph(graph)
+        from pyshacl import ShapesGraph
+
+        self._shapes: ShapesGraph = ShapesGraph(graph)
         if not self._shapes.shapes:  # harvesting: the costly part, done once per document version
             raise NotShapes("it declares no SHACL shapes")
         # DESIGN: a container that accepts non-RDF members says so in SHACL, by a shape that
@@ -58,6 +63,8 @@ class CompiledShapes:
         `checked`: the document is known to be valid SHACL (the shipped ones, by their tests), so
         the check, 100-500 ms where compiling takes 1 ms, is skipped.
         """
+        from pyshacl.entrypoints import meta_validate
+
         graph = to_rdflib(triples)
         if checked:
             return cls(graph)
@@ -68,6 +75,9 @@ class CompiledShapes:
 
     def validate(self, data: Sequence[ox.Triple]) -> Outcome:
         """Validate `data`; raises pyshacl's own errors when the shapes cannot be evaluated."""
+        from pyshacl import Validator
+        from pyshacl.graph_abstraction import DataGraph
+
         options = {"inplace": True, "max_validation_depth": MAX_VALIDATION_DEPTH}
         # pyshacl compiles the shapes graph it is given each time: hand it the compiled one instead.
         validator = Validator(DataGraph.from_rdflib(to_rdflib(data)), shacl_graph=_EMPTY, options=options)

@@ -3,14 +3,13 @@
 Fetched through the server's OutboundClient (timeouts, size cap, private-address policy) and
 expanded with pyld against the bundled Solid-OIDC context only: a document naming any other remote
 context is refused, never fetched. Failures are remembered briefly, like successes for longer.
+pyld is imported on the first Client ID Document, not at start-up: most servers never see one.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
-
-from pyld import jsonld
 
 from pod.auth.remote_cache import RemoteCache, RemoteError
 from pod.idp.oidc.clients import Client, is_acceptable_client_id_url, is_redirect_uri
@@ -24,6 +23,8 @@ ACCEPT = "application/ld+json, application/json;q=0.5"
 
 
 def _only_the_oidc_context(url: str, options: Any = None) -> dict[str, Any]:
+    from pyld import jsonld
+
     # DESIGN "Dependencies": JSON-LD never fetches a remote context at request time.
     if url.split("#", 1)[0].rstrip("/") in (OIDC_CONTEXT, OIDC_CONTEXT.replace("https:", "http:", 1)):
         return {
@@ -74,6 +75,8 @@ def parse_client_document(url: str, body: bytes) -> Client:
     # Solid-OIDC §5.1: the document MUST use the normative Solid-OIDC JSON-LD context.
     if not _names_oidc_context(document.get("@context")):
         raise RemoteError(f"the Client ID Document at {url[:200]} does not use the Solid-OIDC @context")
+    from pyld import jsonld
+
     try:
         expanded = jsonld.expand(document, {"base": url, "documentLoader": _only_the_oidc_context})
     except jsonld.JsonLdError as error:
