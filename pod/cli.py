@@ -14,7 +14,6 @@ from aiohttp import web
 from pod import fetch
 from pod.admin import archive_commands
 from pod.admin import commands as admin_commands
-from pod.app import make_app
 from pod.config import Settings, settings_from
 from pod.idp import commands as accounts_commands
 from pod.idp.oidc.commands import rotate_key
@@ -159,6 +158,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def serve(settings: Settings) -> None:
+    # The server itself is imported here, not at the top: `pod fetch` and friends start faster.
+    from pod.app import make_app
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     loop: asyncio.AbstractEventLoop
     try:
