@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
 from aiohttp import web
 
 from pod.admin import setup as operator
@@ -29,6 +32,10 @@ from pod.visibility import setup as visibility
 from pod.wac.access_control import AccessControl
 from pod.wac.templates import ensure_root_acl
 
+# Worker threads for file I/O: each durable write waits in fsync, and with Python's default
+# (cores + 4) concurrent writers queue behind a handful of threads instead of syncing together.
+IO_THREADS = 64
+
 RESOURCES = web.AppKey("resources", Resources)
 OUTBOUND = web.AppKey("outbound", OutboundClient)
 
@@ -37,6 +44,12 @@ def make_store(settings: Settings) -> Store:
     if settings.storage == "memory":
         return MemoryStore()
     return FileStore(settings.data_dir)
+
+
+async def use_io_threads(_app: web.Application) -> None:
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="pod-io")
+    )
 
 
 def make_app(settings: Settings) -> web.Application:
@@ -55,6 +68,7 @@ def make_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[preflight_middleware, error_middleware], client_max_size=settings.max_body_size
     )
+    app.on_startup.append(use_io_threads)
     app.on_response_prepare.append(add_cors_headers)
     app[RESOURCES] = resources
     app[OUTBOUND] = outbound

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import os
 import shutil
 import typing
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,9 @@ class FileStore:
         # store that is gone left there is removed now (pod.storage.staging says when it is gone).
         self._staging = StagingArea(self.root / names.INTERNAL_FOLDER / "staging")
         self._indexes: dict[Path, _FolderIndex] = {}
+        # Folders our own writes are changing right now (a count each): their mtime moves under
+        # us, but every such change is recorded in the index as it completes, so no rescan.
+        self._changing_now: dict[Path, int] = {}
 
     # -- locating -----------------------------------------------------------------------------
 
@@ -67,7 +71,7 @@ class FileStore:
             self._indexes.pop(folder, None)
             return None
         index = self._indexes.get(folder)
-        if index is not None and index.mtime_ns == mtime_ns:
+        if index is not None and (index.mtime_ns == mtime_ns or folder in self._changing_now):
             return index
         index = _FolderIndex(mtime_ns)
         try:
@@ -203,7 +207,7 @@ class FileStore:
                 raise UriTooLong(f"the name {identifier.name!r} is too long to store")
             stale = [previous.file_name] if previous and previous.file_name != file_name else []
             stale += [f for f in index.shadowed.pop(identifier.name, []) if f != file_name]
-            with disk_full_is_507(str(identifier)):
+            with disk_full_is_507(str(identifier)), self._changing(folder):
                 await asyncio.to_thread(_commit, staged.handle, folder, file_name, stale)
         except BaseException:
             _remove_quietly(staged.handle)
@@ -212,6 +216,23 @@ class FileStore:
         entry = self._entry(identifier, folder / file_name, content_type)
         assert entry is not None
         return entry
+
+    @contextlib.contextmanager
+    def _changing(self, folder: Path) -> Iterator[None]:
+        """Around our own change to a folder: concurrent writes there must not force rescans.
+
+        Without it every write into a large container (each moving the folder's mtime while
+        others are in flight) would make the next request scan the whole folder again.
+        """
+        self._changing_now[folder] = self._changing_now.get(folder, 0) + 1
+        try:
+            yield
+        finally:
+            left = self._changing_now[folder] - 1
+            if left:
+                self._changing_now[folder] = left
+            else:
+                del self._changing_now[folder]
 
     def _record(self, folder: Path, name: str, listed: _Listed | None) -> None:
         """Apply our own change to a cached index instead of rescanning a large folder."""
@@ -244,7 +265,7 @@ class FileStore:
         dir_name = names.encode_name(identifier.name)
         if len(dir_name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
             raise UriTooLong(f"the name {identifier.name!r} is too long to store")
-        with disk_full_is_507(str(identifier)):
+        with disk_full_is_507(str(identifier)), self._changing(folder):
             await asyncio.to_thread(_make_folder, folder, dir_name)
         self._record(folder, identifier.name, _Listed(dir_name, True, None))
         entry = self._entry(identifier, folder / dir_name, None)
@@ -257,13 +278,14 @@ class FileStore:
             raise NotFound(f"{identifier} does not exist")
         path, _ = located
         folder = path.parent
-        if identifier.is_container:
-            await asyncio.to_thread(_remove_folder, path)
-            self._indexes.pop(path, None)
-        else:
-            index = self._indexes.get(folder)
-            shadowed = index.shadowed.pop(identifier.name, []) if index is not None else []
-            await asyncio.to_thread(_remove_file, path, shadowed)
+        with self._changing(folder):
+            if identifier.is_container:
+                await asyncio.to_thread(_remove_folder, path)
+                self._indexes.pop(path, None)
+            else:
+                index = self._indexes.get(folder)
+                shadowed = index.shadowed.pop(identifier.name, []) if index is not None else []
+                await asyncio.to_thread(_remove_file, path, shadowed)
         self._record(folder, identifier.name, None)
 
     async def children(self, container: ResourceIdentifier) -> list[Entry]:
