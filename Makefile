@@ -62,9 +62,11 @@ $(BENCH_STAMP): $(STAMP) bench/requirements.txt
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	touch $(BENCH_STAMP)
 
+# --ignore-scripts: no package here needs an install script, and one (@fastify/pre-commit, via
+# solid-server) would otherwise install a git hook into this repository.
 $(NODE_STAMP): bench/package.json bench/package-lock.json
 	@if command -v npm >/dev/null; then \
-		cd bench && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+		cd bench && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && touch node_modules/.installed; \
 	else echo "npm not found: CSS and NSS will be n/a in the table"; fi
 
 bench: $(BENCH_STAMP) $(NODE_STAMP)
