@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
@@ -36,8 +37,9 @@ def seconds(mtime_ns: int) -> int:
     return mtime_ns // 1_000_000_000
 
 
-def _modified(mtime_ns: int) -> ox.Literal:
-    moment = datetime.fromtimestamp(seconds(mtime_ns), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+@functools.lru_cache(maxsize=4096)
+def _modified(unix_seconds: int) -> ox.Literal:
+    moment = datetime.fromtimestamp(unix_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return ox.Literal(moment, datatype=ox.NamedNode(XSD + "dateTime"))
 
 
@@ -52,27 +54,32 @@ def container_graph(
     *,
     is_storage: bool,
     description: Iterable[ox.Triple] = (),
-) -> list[ox.Triple]:
-    """The container's own description, its containment triples and its children's metadata."""
+) -> Iterator[ox.Triple]:
+    """The container's own description, its containment triples and its children's metadata.
+
+    A generator: the serializer consumes it as it goes, so a listing of 100,000 children never
+    holds 700,000 triple objects at once.
+    """
     subject = ox.NamedNode(url)
-    graph = [ox.Triple(subject, _TYPE, t) for t in _CONTAINER_TYPES]
+    for container_type in _CONTAINER_TYPES:
+        yield ox.Triple(subject, _TYPE, container_type)
     if is_storage:
-        graph.append(ox.Triple(subject, _TYPE, ox.NamedNode(PIM_STORAGE)))
-    graph.append(ox.Triple(subject, _MODIFIED, _modified(entry.mtime_ns)))
-    graph.append(ox.Triple(subject, _MTIME, _integer(seconds(entry.mtime_ns))))
-    graph.extend(description)
+        yield ox.Triple(subject, _TYPE, ox.NamedNode(PIM_STORAGE))
+    yield ox.Triple(subject, _MODIFIED, _modified(seconds(entry.mtime_ns)))
+    yield ox.Triple(subject, _MTIME, _integer(seconds(entry.mtime_ns)))
+    yield from description
     for child_url, child in children:
         node = ox.NamedNode(child_url)
-        graph.append(ox.Triple(subject, _CONTAINS, node))
+        yield ox.Triple(subject, _CONTAINS, node)
         if child.is_container:
-            graph.extend(ox.Triple(node, _TYPE, t) for t in _CONTAINER_TYPES)
+            for container_type in _CONTAINER_TYPES:
+                yield ox.Triple(node, _TYPE, container_type)
         else:
-            graph.append(ox.Triple(node, _TYPE, _RESOURCE))
-            graph.append(ox.Triple(node, _TYPE, ox.NamedNode(f"{MEDIA_TYPES}{child.content_type}#Resource")))
-            graph.append(ox.Triple(node, _SIZE, _integer(child.size)))
-        graph.append(ox.Triple(node, _MODIFIED, _modified(child.mtime_ns)))
-        graph.append(ox.Triple(node, _MTIME, _integer(seconds(child.mtime_ns))))
-    return graph
+            yield ox.Triple(node, _TYPE, _RESOURCE)
+            yield ox.Triple(node, _TYPE, ox.NamedNode(f"{MEDIA_TYPES}{child.content_type}#Resource"))
+            yield ox.Triple(node, _SIZE, _integer(child.size))
+        yield ox.Triple(node, _MODIFIED, _modified(seconds(child.mtime_ns)))
+        yield ox.Triple(node, _MTIME, _integer(seconds(child.mtime_ns)))
 
 
 def container_version(entry: Entry, children: Iterable[Entry], description: Entry | None) -> str:
