@@ -16,6 +16,7 @@ from pod.errors import Conflict, NotFound, UriTooLong
 from pod.ldp.identifiers import ResourceIdentifier
 from pod.storage import names
 from pod.storage.base import Body, Entry, Staged
+from pod.storage.durability import fsync_folder
 from pod.storage.staging import StagingArea, disk_full_is_507
 
 CHUNK_SIZE = 256 * 1024
@@ -302,14 +303,6 @@ class FileStore:
         return found
 
 
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_file(path: Path, data: bytes) -> None:
     with open(path, "wb") as file:
         file.write(data)
@@ -327,7 +320,7 @@ def _commit(staged: Path, folder: Path, file_name: str, stale: list[str]) -> Non
     os.replace(staged, folder / file_name)
     for name in stale:
         _remove_quietly(folder / name)
-    _fsync_folder(folder)
+    fsync_folder(folder)
 
 
 def _make_folder(folder: Path, dir_name: str) -> None:
@@ -335,14 +328,14 @@ def _make_folder(folder: Path, dir_name: str) -> None:
         os.mkdir(folder / dir_name)
     except FileExistsError:
         return
-    _fsync_folder(folder)
+    fsync_folder(folder)
 
 
 def _remove_file(path: Path, shadowed: list[str]) -> None:
     os.unlink(path)
     for name in shadowed:
         _remove_quietly(path.parent / name)
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
 
 
 def _remove_folder(path: Path) -> None:
@@ -353,7 +346,7 @@ def _remove_folder(path: Path) -> None:
         if error.errno == errno.ENOTEMPTY:
             raise Conflict("the container is not empty (an upload into it may be in progress)") from error
         raise
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
 
 
 def _remove_quietly(path: Path) -> None:

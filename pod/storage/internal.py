@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
 
+from pod.storage.durability import fsync_folder
 from pod.storage.names import INTERNAL_FOLDER
 
 # Keys are relative paths of plain names: nothing a caller passes can leave the folder.
@@ -141,7 +142,7 @@ class FileInternalState:
             await asyncio.to_thread(os.unlink, path)
         except FileNotFoundError:
             return False
-        _fsync_folder(path.parent)
+        fsync_folder(path.parent)
         return True
 
     async def keys(self, folder: str) -> list[str]:
@@ -221,7 +222,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
 
 
 def _create_exclusively(path: Path, data: bytes) -> bool:
@@ -233,13 +234,5 @@ def _create_exclusively(path: Path, data: bytes) -> bool:
         return False
     finally:
         os.unlink(temp)
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
     return True
-
-
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
