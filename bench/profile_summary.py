@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # py-spy names a frame "function (file:line)"; the line is dropped so that a function is one row.
+_THREAD_NUMBER = re.compile(r"[_-]?\d+$")  # pod-io_17 and pod-io_3 are one pool
 _FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 
@@ -53,33 +54,47 @@ def summarise(collapsed: str, top: int = 15) -> dict[str, list[Row]]:
     own: Counter[str] = Counter()
     total: Counter[str] = Counter()
     areas: Counter[str] = Counter()
+    threads: Counter[str] = Counter()
     samples = 0
     for line in collapsed.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
         n = int(count)
-        frames = [_function(f) for f in stack.split(";") if f]
+        raw = [f for f in stack.split(";") if f]
+        thread = raw.pop(0).partition(": ")[2] if raw and raw[0].startswith("thread (") else None
+        frames = [_function(f) for f in raw]
         if not frames:
             continue
+        if thread is not None:  # py-spy --threads: "thread (TID): NAME"
+            threads[_THREAD_NUMBER.sub("", thread) or "?"] += n
         samples += n
         own[frames[-1]] += n
         areas[area(frames[-1])] += n
         for function in set(frames):
             total[function] += n
     if not samples:
-        return {"self": [], "total": [], "area": []}
+        return {"self": [], "total": [], "area": [], "thread": []}
     return {
         "self": [Row(f, n / samples) for f, n in own.most_common(top)],
         "area": [Row(a, n / samples) for a, n in areas.most_common(top)],
+        "thread": [Row(t, n / samples) for t, n in threads.most_common(top)],
         "total": [Row(f, n / samples) for f, n in total.most_common(top)],
     }
 
 
 def format_summary(summary: dict[str, list[Row]], top: int = 12) -> str:
     lines = []
-    for kind in ("self", "area", "total"):
-        lines.append(f"  {'self time by area' if kind == 'area' else f'by {kind} time'}:")
+    titles = {
+        "self": "by self time",
+        "area": "self time by area",
+        "thread": "by thread",
+        "total": "by total time (a partial stack, as --nonblocking sometimes reads, counts less)",
+    }
+    for kind, title in titles.items():
+        if not summary.get(kind):
+            continue
+        lines.append(f"  {title}:")
         lines += [f"    {row.share:6.1%}  {row.function}" for row in summary.get(kind, [])[:top]]
     return "\n".join(lines)
 

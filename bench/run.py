@@ -377,7 +377,8 @@ def profile(pod: ServerProcess, plan: Plan, work: Path, out: Path) -> dict[str, 
         if workload.key not in plan.workloads:
             continue
         raw = out / f"{workload.key}.txt"
-        command = [str(spy), "record", "--format", "raw", "--rate", "250", "--nonblocking"]
+        # --nonblocking: pausing a process with many I/O threads at each sample slows it several-fold.
+        command = [str(spy), "record", "--format", "raw", "--rate", "250", "--nonblocking", "--threads"]
         command += ["--duration", str(int(plan.profile_seconds)), "--pid", str(pod.pid), "-o", str(raw)]
         spy_process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)
@@ -416,6 +417,8 @@ def measure(plan: Plan, missing: dict[str, str]) -> Report:
             server = start_server(spec, plan, work, report)
             if server is not None:
                 running[spec.key] = server
+            elif spec.key == "pod":
+                raise SystemExit(f"pod did not start, nothing to compare: {report['missing']['pod']}")
         with MemorySampler(list(running.values()), plan.rss_cap_mb * MB) as sampler:
             main_phase(plan, running, work, report)
             for key, server in running.items():

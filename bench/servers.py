@@ -177,13 +177,20 @@ class ServerProcess:
             )
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.spec.label} exited at start; see {self.log_path}")
+                raise RuntimeError(f"{self.spec.label} exited at start: {self.log_tail()}")
             if self._answers(ready_path):
                 return time.perf_counter() - began
             if time.perf_counter() - began > timeout:
                 self.stop()
                 raise RuntimeError(f"{self.spec.label} did not answer within {timeout:.0f} s")
             time.sleep(0.01)
+
+    def log_tail(self, lines: int = 6) -> str:
+        try:
+            tail = self.log_path.read_text(errors="replace").strip().splitlines()[-lines:]
+        except OSError:
+            return "(no log)"
+        return " | ".join(tail) or "(empty log)"
 
     def _answers(self, path: str) -> bool:
         connection = http.client.HTTPConnection(LOOPBACK, self.spec.port, timeout=5)
