@@ -138,6 +138,12 @@ def parser() -> argparse.ArgumentParser:
         "(POD_DEFAULT_QUOTA; default none)",
     )
     serve.add_argument(
+        "--request-log",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="log one line per request to stderr (POD_REQUEST_LOG; default off)",
+    )
+    serve.add_argument(
         "--admin-token",
         help="Bearer token that opens /metrics and suspended pods to the operator (POD_ADMIN_TOKEN)",
     )
@@ -171,11 +177,13 @@ def serve(settings: Settings) -> None:
         loop = asyncio.new_event_loop()
     logging.getLogger("pod").info("serving %s from %s", settings.base_url, settings.data_dir)
     raise_open_file_limit()
+    web_log = logging.getLogger("aiohttp.access")
     # run_app stops cleanly on SIGINT and SIGTERM.
     web.run_app(
         make_app(settings),
         host=settings.host,
         port=settings.port,
+        access_log=web_log if settings.request_log else None,
         access_log_format=ACCESS_LOG_FORMAT,
         print=None,
         loop=loop,

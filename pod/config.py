@@ -67,6 +67,9 @@ class Settings:
     access_log_max_entries: int = 100_000
     # Issue 15: bytes each pod may hold unless its account has its own quota (None: unlimited).
     default_quota: int | None = None
+    # One line per request on stderr (the operator's log; each pod's own access log is separate).
+    # Off by default: at thousands of requests a second the log line costs about a tenth of each.
+    request_log: bool = False
     # Issue 15: `Authorization: Bearer <token>` that opens /metrics (and suspended pods) to the operator.
     admin_token: str | None = None
 
@@ -194,6 +197,7 @@ def settings_from(flags: Mapping[str, object], environ: Mapping[str, str] | None
         "access_log_max_entries": int,
         "default_quota": _quota,
         "admin_token": str,
+        "request_log": _boolean,
     }
     for name, convert in converters.items():
         flag = flags.get(name)

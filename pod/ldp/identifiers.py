@@ -28,6 +28,10 @@ class AuxiliaryKind(enum.Enum):
     DESCRIPTION = ".meta"
 
 
+_AUXILIARY_SUFFIXES = tuple(kind.value for kind in AuxiliaryKind)
+_ACL_SUFFIX = AuxiliaryKind.ACL.value
+
+
 @dataclass(frozen=True, slots=True)
 class ResourceIdentifier:
     """A resource named by its decoded path segments; a trailing empty segment marks a container."""
@@ -72,10 +76,10 @@ class ResourceIdentifier:
     def auxiliary_kind(self) -> AuxiliaryKind | None:
         if self.is_container or not self.segments:
             return None
-        for kind in AuxiliaryKind:
-            if self.name.endswith(kind.value):
-                return kind
-        return None
+        name = self.segments[-1]
+        if not name.endswith(_AUXILIARY_SUFFIXES):
+            return None
+        return AuxiliaryKind.ACL if name.endswith(_ACL_SUFFIX) else AuxiliaryKind.DESCRIPTION
 
     @property
     def has_auxiliary_container(self) -> bool:

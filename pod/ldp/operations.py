@@ -18,19 +18,25 @@ from pod.errors import (
     UnsupportedMediaType,
 )
 from pod.ldp import containers
+from pod.ldp.cache import VersionedCache
 from pod.ldp.changes import Activity, Change, ChangeFeed, LocalChangeFeed
 from pod.ldp.conditions import NO_CONDITIONS, Conditions, Outcome, Validators, evaluate
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier
 from pod.ldp.quota import NO_QUOTA, QuotaGuard
 from pod.ldp.storages import Storages
 from pod.rdf import formats
-from pod.rdf.cache import GraphCache
 from pod.rdf.patch import Patch
 from pod.shapes.validator import Authority, ShapeValidator, Validator, Write
 from pod.storage.base import OCTET_STREAM, Body, Entry, Locker, Staged, Store, collect
 
-# Bodies up to this size are read whole and sent at once; larger ones are streamed.
-WHOLE_BODY_LIMIT = 256 * 1024
+# Bodies up to this size are read whole and sent at once (and kept in the representation cache);
+# larger ones are streamed from the store each time.
+WHOLE_BODY_LIMIT = 1024 * 1024
+# What the caches of one server may hold: representations ready to send (stored bytes, converted
+# formats, container listings) and parsed graphs (counted by the size of their source document;
+# a parsed graph takes several times that).
+REPRESENTATION_CACHE_BYTES = 16 * 1024 * 1024
+GRAPH_CACHE_BYTES = 4 * 1024 * 1024
 
 # Chooses one of the media types it is offered (in the server's order of preference), or None.
 Chooser = Callable[[Sequence[str]], str | None]
@@ -168,7 +174,11 @@ class Resources:
         self.locker = locker
         self.storages = storages
         self.base_url = base_url
-        self.graphs = GraphCache()
+        # Keyed by path and version (ETag): a write makes a new version, so they are never stale.
+        self.graphs: VersionedCache[formats.Graph] = VersionedCache(GRAPH_CACHE_BYTES, WHOLE_BODY_LIMIT)
+        self.representations: VersionedCache[bytes] = VersionedCache(
+            REPRESENTATION_CACHE_BYTES, WHOLE_BODY_LIMIT
+        )
         # Issue 15: every write asks for room in its pod first (pod.admin.quota sets a real one).
         self.quota: QuotaGuard = NO_QUOTA
 
@@ -222,14 +232,25 @@ class Resources:
         if media_type == stored_type:
             # The hot path: the stored bytes as they are, never parsed.
             return Representation(*meta, size=entry.size, body=await self._body(entry) if with_body else None)
-        data = formats.serialize(await self._graph(entry), media_type)
+        data = self.representations.get(entry.identifier.path, tag)
+        if data is None:
+            data = formats.serialize(await self._graph(entry), media_type)
+            self.representations.put(entry.identifier.path, tag, data, len(data))
         return Representation(*meta, size=len(data), body=data if with_body else None)
 
     async def _body(self, entry: Entry) -> bytes | AsyncIterator[bytes]:
-        """A document's stored bytes: small ones at once (cheaper to send), large ones streamed."""
-        if entry.size <= WHOLE_BODY_LIMIT:
-            return await self.store.read(entry.identifier)
-        return self.store.stream(entry.identifier)
+        """A document's stored bytes: small ones whole (cheaper to send, and cached), large ones streamed."""
+        if entry.size > WHOLE_BODY_LIMIT:
+            return self.store.stream(entry.identifier)
+        path = entry.identifier.path
+        data = self.representations.get(path, entry.etag)
+        if data is None:
+            data = await self.store.read(entry.identifier)
+            # Kept only if the file did not change while it was read, so a key never holds other bytes.
+            after = await self.store.stat(entry.identifier)
+            if after is not None and after.etag == entry.etag and len(data) == entry.size:
+                self.representations.put(path, entry.etag, data, len(data))
+        return data
 
     async def _graph(self, entry: Entry) -> formats.Graph:
         """The parsed graph of a stored RDF document, from the cache when its version is there."""
@@ -238,7 +259,7 @@ class Resources:
             assert entry.content_type is not None
             data = await self.store.read(entry.identifier)
             graph = formats.parse(data, entry.content_type, self.url(entry.identifier))
-            self.graphs.put(entry.identifier.path, entry.etag, graph, entry.size)
+            self.graphs.put(entry.identifier.path, entry.etag, graph, len(data))
         return graph
 
     async def _read_non_rdf(
@@ -275,6 +296,10 @@ class Resources:
         meta = (entry.identifier, ResourceKind.CONTAINER, media_type, tag, last_modified)
         if self._check(conditions, tag, last_modified):
             return Representation(*meta, size=0, not_modified=True)
+        path = entry.identifier.path
+        cached = self.representations.get(path, tag)
+        if cached is not None:
+            return Representation(*meta, size=len(cached), body=cached if with_body else None)
         described = (
             await self._graph(description)
             if description is not None and formats.is_rdf(description.content_type)
@@ -288,6 +313,7 @@ class Resources:
             description=described,
         )
         data = formats.serialize(graph, media_type)
+        self.representations.put(path, tag, data, len(data))
         return Representation(*meta, size=len(data), body=data if with_body else None)
 
     # -- writing ------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from pod.errors import BadRequest, PodError, UnprocessableContent, UnsupportedMediaType
+from pod.ldp.cache import Lru
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier, parse_path
 from pod.rdf import formats
 from pod.shapes.constraints import constrained_by, link_header, resource_description
@@ -27,7 +28,6 @@ from pod.shapes.errors import ShapeViolation, broken_shapes, rdf_only
 from pod.shapes.report import merged_report
 from pod.shapes.shipped import ACL_SHAPES, shipped_document, shipped_name, shipped_url
 from pod.storage.base import Entry, Store
-from pod.wac.lru import Lru
 
 # Seconds one validation (or compiling one shapes document) may take (pod.config overrides it).
 DEFAULT_TIME_LIMIT = 5.0

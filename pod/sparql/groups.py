@@ -29,10 +29,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pod.auth.credentials import Credentials
+from pod.ldp.cache import Lru
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier
 from pod.wac.access_control import AccessControl
 from pod.wac.discovery import Stats
-from pod.wac.lru import Lru
 from pod.wac.modes import AccessMode
 from pod.wac.requirements import READ, governing
 

@@ -14,10 +14,10 @@ import logging
 from dataclasses import dataclass
 
 from pod.errors import NotFound, PodError
+from pod.ldp.cache import Lru
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier
 from pod.storage.base import Entry, Store
 from pod.wac.authorizations import UNREADABLE, AclDocument, Authorization, parse_acl_document
-from pod.wac.lru import Lru
 
 log = logging.getLogger(__name__)
 

@@ -20,12 +20,12 @@ from urllib.parse import urldefrag
 import pyoxigraph as ox
 
 from pod.errors import PodError
+from pod.ldp.cache import Lru
 from pod.ldp.identifiers import parse_path
 from pod.outbound import FetchError, OutboundClient
 from pod.rdf import formats
 from pod.storage.base import Store
 from pod.wac import vocabulary as v
-from pod.wac.lru import Lru
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from pod.auth.credentials import Credentials
 from pod.idp.oidc.clients import origin_of
 from pod.idp.oidc.state import OidcState
-from pod.wac.lru import Lru
+from pod.ldp.cache import Lru
 from pod.wac.origins import normalize_origin
 
 _KIND = "consents"

@@ -1,0 +1,104 @@
+"""The server's caches never serve what the files no longer say (issue 4: cached, never stale).
+
+Representations (stored bytes, converted formats, container listings) are cached by version;
+a file replaced by another program is a new version, so it is served at once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from pod.ldp.cache import VersionedCache
+from pod.storage import files
+from tests.conftest import ClientFactory
+
+TURTLE = {"Content-Type": "text/turtle"}
+
+
+def test_versioned_cache_keeps_within_its_byte_budget() -> None:
+    cache: VersionedCache[bytes] = VersionedCache(budget_bytes=10, max_entry_bytes=6)
+    cache.put("/a", "1", b"aaaa", 4)
+    cache.put("/b", "1", b"bbbb", 4)
+    assert cache.get("/a", "1") == b"aaaa"  # /a is now the most recently used
+    cache.put("/c", "1", b"cccc", 4)
+    assert cache.get("/b", "1") is None  # the least recently used went first
+    assert cache.get("/a", "1") == b"aaaa" and cache.get("/c", "1") == b"cccc"
+    assert cache.used_bytes == 8
+
+
+def test_versioned_cache_refuses_an_entry_larger_than_allowed() -> None:
+    cache: VersionedCache[bytes] = VersionedCache(budget_bytes=100, max_entry_bytes=6)
+    cache.put("/big", "1", b"x" * 7, 7)
+    assert cache.get("/big", "1") is None and cache.used_bytes == 0
+
+
+def test_versioned_cache_a_new_version_is_another_entry() -> None:
+    cache: VersionedCache[str] = VersionedCache(budget_bytes=100, max_entry_bytes=100)
+    cache.put("/a", "1", "old", 3)
+    assert cache.get("/a", "2") is None
+
+
+@pytest.fixture
+def storage() -> str:
+    return "file"
+
+
+def _stored_file(data_dir: Path, name: str) -> Path:
+    (path,) = [p for p in data_dir.iterdir() if p.name.startswith(name)]
+    return path
+
+
+async def test_a_document_replaced_on_disk_is_served_fresh(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    client: TestClient[Any, Any] = await make_client()
+    await client.put("/doc.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)
+    for accept in ("text/turtle", "application/ld+json"):
+        assert (await client.get("/doc.ttl", headers={"Accept": accept})).status == 200  # now cached
+    path = _stored_file(tmp_path / "data", "doc.ttl")
+    replacement = path.with_name("replacement")
+    replacement.write_bytes(b"<#a> <#b> <#changed>.")
+    os.replace(replacement, path)  # as an editor or a sync tool does
+    turtle = await (await client.get("/doc.ttl", headers={"Accept": "text/turtle"})).text()
+    assert "changed" in turtle
+    json_ld = await (await client.get("/doc.ttl", headers={"Accept": "application/ld+json"})).text()
+    assert "changed" in json_ld
+
+
+async def test_a_listing_shows_documents_added_on_disk(make_client: ClientFactory, tmp_path: Path) -> None:
+    client: TestClient[Any, Any] = await make_client()
+    await client.put("/c/one.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)
+    assert "one.ttl" in await (await client.get("/c/")).text()  # now cached
+    (tmp_path / "data" / "c" / "two.ttl").write_bytes(b"<#a> <#b> <#c>.")
+    listing = await (await client.get("/c/")).text()
+    assert "one.ttl" in listing and "two.ttl" in listing
+
+
+async def test_a_listing_shows_our_writes_at_once(make_client: ClientFactory) -> None:
+    client: TestClient[Any, Any] = await make_client()
+    await client.put("/c/one.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)
+    first = await client.get("/c/")
+    await client.put("/c/one.ttl", data=b"<#a> <#b> <#c>, <#d>.", headers=TURTLE)
+    second = await client.get("/c/")
+    assert first.headers["ETag"] != second.headers["ETag"]
+    assert await first.text() != await second.text()  # the child's size and time changed
+
+
+async def test_a_document_rewritten_in_place_shows_in_its_listing_within_the_max_age(
+    make_client: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files, "CHILD_STAT_MAX_AGE", 0.2)
+    client: TestClient[Any, Any] = await make_client()
+    await client.put("/c/one.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)
+    before = await client.get("/c/")
+    with open(tmp_path / "data" / "c" / "one.ttl", "ab") as file:  # in place: the folder is unchanged
+        file.write(b" <#a> <#b> <#more>.")
+    time.sleep(0.25)
+    after = await client.get("/c/")
+    assert before.headers["ETag"] != after.headers["ETag"]
