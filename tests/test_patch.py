@@ -269,3 +269,25 @@ async def test_racing_if_match_patches_get_one_success_and_one_412(client: Clien
         patch(client, "/doc.ttl", n3_patch(inserts="<#a> ex:q 2 ."), **{"If-Match": etag}),
     )
     assert sorted([first.status, second.status]) in ([200, 412], [204, 412])
+
+
+async def test_concurrent_patches_each_get_their_own_outcome(client: Client) -> None:
+    """Solid Protocol §5.3.1: a patch whose deletes are not all there is a 409 and changes nothing,
+    even when it arrives together with others (which are applied)."""
+    await put_turtle(client, "/doc.ttl", "<#a> <http://example.org/ns#keep> 1 .")
+    bodies = [n3_patch(inserts=f"<#a> ex:n {i} .") for i in range(6)]
+    bodies.insert(3, n3_patch(deletes="<#a> ex:absent 1 ."))
+    results = await asyncio.gather(*(patch(client, "/doc.ttl", body) for body in bodies))
+    statuses = [r.status for r in results]
+    assert statuses[3] == 409
+    assert all(status in (200, 204) for i, status in enumerate(statuses) if i != 3)
+    assert len(await graph_at(client, "/doc.ttl")) == 7
+
+
+async def test_concurrent_patches_creating_a_document_one_201(client: Client) -> None:
+    """Solid Protocol §5.3.1: a PATCH to a new URL creates it (201); the ones after it update it."""
+    results = await asyncio.gather(
+        *(patch(client, "/new.ttl", n3_patch(inserts=f"<#a> ex:n {i} .")) for i in range(8))
+    )
+    assert sorted(r.status for r in results).count(201) == 1
+    assert len(await graph_at(client, "/new.ttl")) == 8

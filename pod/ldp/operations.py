@@ -14,6 +14,7 @@ from pod.errors import (
     MethodNotAllowed,
     NotAcceptable,
     NotFound,
+    PodError,
     RangeNotSatisfiable,
     UnsupportedMediaType,
 )
@@ -129,6 +130,15 @@ class _Received:
 
 
 @dataclass(frozen=True, slots=True)
+class _PendingPatch:
+    """A PATCH waiting for its turn, and where its answer goes (True: it created the resource)."""
+
+    patch: Patch
+    authority: Authority | None
+    answer: asyncio.Future[bool]
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceState:
     """What OPTIONS and error responses need to know: does it exist, and as what."""
 
@@ -181,6 +191,9 @@ class Resources:
         )
         # Issue 15: every write asks for room in its pod first (pod.admin.quota sets a real one).
         self.quota: QuotaGuard = NO_QUOTA
+        # PATCHes waiting for a resource (by lock key), and the tasks that will apply them.
+        self._patch_batches: dict[str, list[_PendingPatch]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def url(self, identifier: ResourceIdentifier) -> str:
         return self.base_url + identifier.path[1:]
@@ -557,40 +570,110 @@ class Resources:
         *,
         authority: Authority | None = None,
     ) -> bool:
-        """PATCH: apply an N3 or SPARQL patch; True when it created the resource."""
+        """PATCH: apply an N3 or SPARQL patch; True when it created the resource.
+
+        Patches to one resource that arrive while it is being written are applied together, in
+        order, and written once (a group commit): each is still checked on its own (its result
+        must keep protected triples and pass constraints, or it changes nothing and gets its own
+        error), and each is answered only once a state that contains it is durable. A patch with
+        preconditions is about one stored version, so it goes alone.
+        """
         self._check_target(identifier)
+        pending = _PendingPatch(patch, authority, asyncio.get_running_loop().create_future())
+        key = _lock_key(identifier)
+        if conditions:
+            async with self.locker.lock(key):
+                await self._patch_together(identifier, [pending], conditions)
+            return pending.answer.result()
+        batch = self._patch_batches.get(key)
+        if batch is None:
+            batch = self._patch_batches[key] = []
+            task = asyncio.create_task(self._patch_batch(identifier, key))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        batch.append(pending)
+        return await pending.answer
+
+    async def _patch_batch(self, identifier: ResourceIdentifier, key: str) -> None:
+        """Once the resource is free: every patch that arrived meanwhile, in one write."""
+        async with self.locker.lock(key):
+            # From here on, new arrivals form the next batch.
+            pending = [p for p in self._patch_batches.pop(key) if not p.answer.done()]
+            try:
+                await self._patch_together(identifier, pending, NO_CONDITIONS)
+            except BaseException as error:
+                for waiting in pending:
+                    if waiting.answer.done():
+                        continue
+                    if isinstance(error, Exception):
+                        waiting.answer.set_exception(error)
+                    else:
+                        waiting.answer.cancel()
+                if not isinstance(error, Exception):
+                    raise
+
+    async def _patch_together(
+        self, identifier: ResourceIdentifier, pending: list[_PendingPatch], conditions: Conditions
+    ) -> None:
+        """Apply `pending` in order to the stored graph and write the result once (under the lock)."""
         # A container's own description lives in its description resource.
         target = identifier.auxiliary(AuxiliaryKind.DESCRIPTION) if identifier.is_container else identifier
-        async with self.locker.lock(_lock_key(identifier)):
-            entry = await self._current(identifier)
-            await self._check_conditions(entry, conditions)
-            stored = await self.store.stat(target)
-            if stored is not None and not formats.is_rdf(stored.content_type):
-                raise UnsupportedMediaType(f"{identifier} is not an RDF document, so it cannot be patched")
-            graph = await self._graph(stored) if stored is not None else []
-            # Off the event loop: a patch's WHERE clause can be costly, and other requests go on.
-            result = await asyncio.to_thread(patch.apply, graph)
-            self.storages.check_protected(target, result)
-            if identifier.subject.is_container and identifier.auxiliary_kind is not AuxiliaryKind.ACL:
-                before = set(graph)
-                containers.check_description(t for t in result if t not in before)
-            media_type = stored.content_type if stored is not None else self._new_rdf_type(target)
-            assert media_type is not None
-            # Issue 11: the result of the patch is what a constraint validates.
-            await self.validator.check(Write(target, result, media_type), authority)
-            data = formats.serialize(result, media_type)
-            # Issue 15: a patch that grows the document needs room in the pod's quota.
-            async with self.quota.reserve(target, len(data), 0 if stored is None else stored.size):
-                await self._ensure_parents(target, authority)
-                written = await self.store.write(target, data, media_type)
-            if identifier.is_container:
-                if entry is not None:  # a new container was announced as it was created
-                    self._announce_updated(identifier, None)
-            elif entry is None:
-                self._announce_created(target, written)
-            else:
-                self._announce_updated(target, written)
-            return entry is None
+        entry = await self._current(identifier)
+        await self._check_conditions(entry, conditions)
+        stored = await self.store.stat(target)
+        if stored is not None and not formats.is_rdf(stored.content_type):
+            raise UnsupportedMediaType(f"{identifier} is not an RDF document, so it cannot be patched")
+        graph = await self._graph(stored) if stored is not None else []
+        media_type = stored.content_type if stored is not None else self._new_rdf_type(target)
+        assert media_type is not None
+        applied: list[_PendingPatch] = []
+        for waiting in pending:
+            try:
+                graph = await self._patched(identifier, target, graph, media_type, waiting)
+            except PodError as error:
+                if not waiting.answer.done():
+                    waiting.answer.set_exception(error)
+                continue
+            applied.append(waiting)
+        if not applied:
+            return
+        data = formats.serialize(graph, media_type)
+        # Issue 15: a patch that grows the document needs room in the pod's quota.
+        async with self.quota.reserve(target, len(data), 0 if stored is None else stored.size):
+            await self._ensure_parents(target, applied[0].authority)
+            written = await self.store.write(target, data, media_type)
+        # The next patch and the next read start from here, without reading the file again.
+        self.graphs.put(target.path, written.etag, graph, len(data))
+        self.representations.put(target.path, written.etag, data, len(data))
+        if identifier.is_container:
+            if entry is not None:  # a new container was announced as it was created
+                self._announce_updated(identifier, None)
+        elif entry is None:
+            self._announce_created(target, written)
+        else:
+            self._announce_updated(target, written)
+        for position, waiting in enumerate(applied):
+            if not waiting.answer.done():
+                waiting.answer.set_result(entry is None and position == 0)
+
+    async def _patched(
+        self,
+        identifier: ResourceIdentifier,
+        target: ResourceIdentifier,
+        graph: formats.Graph,
+        media_type: str,
+        waiting: _PendingPatch,
+    ) -> formats.Graph:
+        """One patch applied to `graph`, and its result checked: the new graph, or a 4xx."""
+        # Off the event loop: a patch's WHERE clause can be costly, and other requests go on.
+        result = await asyncio.to_thread(waiting.patch.apply, graph)
+        self.storages.check_protected(target, result)
+        if identifier.subject.is_container and identifier.auxiliary_kind is not AuxiliaryKind.ACL:
+            before = set(graph)
+            containers.check_description(t for t in result if t not in before)
+        # Issue 11: the result of the patch is what a constraint validates.
+        await self.validator.check(Write(target, result, media_type), waiting.authority)
+        return result
 
     @staticmethod
     def _new_rdf_type(identifier: ResourceIdentifier) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterable, AsyncIterator
+import contextvars
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -93,6 +94,41 @@ class Locker(Protocol):
     """Serialises read-modify-write per resource (in-process now; a shared lock service later)."""
 
     def lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]: ...
+
+
+class RequestView:
+    """What a store has already checked for changes during one request (see `one_request`)."""
+
+    __slots__ = ("active", "checked")
+
+    def __init__(self) -> None:
+        self.active = True
+        self.checked: set[object] = set()
+
+
+_request_view: contextvars.ContextVar[RequestView | None] = contextvars.ContextVar(
+    "pod_request_view", default=None
+)
+
+
+@contextlib.contextmanager
+def one_request() -> Iterator[None]:
+    """Around one request: a store may check each folder for changes made by others once, not
+    at every question about it (a PUT asks a dozen). The store's own writes are seen anyway.
+    Tasks started during the request inherit the context, so the view is closed at the end."""
+    view = RequestView()
+    token = _request_view.set(view)
+    try:
+        yield
+    finally:
+        view.active = False
+        _request_view.reset(token)
+
+
+def request_view() -> RequestView | None:
+    """The current request's view, or None outside a request (or after it ended)."""
+    view = _request_view.get()
+    return view if view is not None and view.active else None
 
 
 class ProcessLocker:

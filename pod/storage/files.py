@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import functools
 import os
 import shutil
 import time
@@ -17,7 +18,7 @@ from pod.errors import Conflict, NotFound, UriTooLong
 from pod.ldp.cache import Lru
 from pod.ldp.identifiers import ResourceIdentifier
 from pod.storage import names
-from pod.storage.base import Body, Entry, Staged
+from pod.storage.base import Body, Entry, Staged, request_view
 from pod.storage.durability import fsync_folder
 from pod.storage.staging import StagingArea, disk_full_is_507
 
@@ -83,12 +84,17 @@ class FileStore:
 
     def _index(self, folder: Path) -> _FolderIndex | None:
         """The (cached) index of a folder, or None when the folder does not exist."""
+        view = request_view()
+        index = self._indexes.get(folder)
+        if view is not None and index is not None and folder in view.checked:
+            return index  # checked once in this request; our own changes are recorded as they happen
         try:
             mtime_ns = os.stat(folder).st_mtime_ns
         except (FileNotFoundError, NotADirectoryError):
             self._indexes.pop(folder, None)
             return None
-        index = self._indexes.get(folder)
+        if view is not None:
+            view.checked.add(folder)
         if index is not None and (index.mtime_ns == mtime_ns or folder in self._changing_now):
             return index
         index = _FolderIndex(mtime_ns)
@@ -214,7 +220,8 @@ class FileStore:
     async def write(
         self, identifier: ResourceIdentifier, content: bytes | Staged, content_type: str
     ) -> Entry:
-        staged = content if isinstance(content, Staged) else await self.stage(content)
+        # A body already in memory is written, synced and renamed into place in one trip to a thread.
+        staged = content if isinstance(content, Staged) else Staged(len(content), self._staging.new_path())
         assert isinstance(staged.handle, Path)
         try:
             parent = identifier.parent
@@ -232,7 +239,11 @@ class FileStore:
             stale = [previous.file_name] if previous and previous.file_name != file_name else []
             stale += [f for f in index.shadowed.pop(identifier.name, []) if f != file_name]
             with disk_full_is_507(str(identifier)), self._changing(folder):
-                await asyncio.to_thread(_commit, staged.handle, folder, file_name, stale)
+                if isinstance(content, bytes):
+                    commit = functools.partial(_write_and_commit, staged.handle, content)
+                else:
+                    commit = functools.partial(_commit, staged.handle)
+                await asyncio.to_thread(commit, folder, file_name, stale)
         except BaseException:
             _remove_quietly(staged.handle)
             raise
@@ -363,6 +374,11 @@ def _commit(staged: Path, folder: Path, file_name: str, stale: list[str]) -> Non
     for name in stale:
         _remove_quietly(folder / name)
     fsync_folder(folder)
+
+
+def _write_and_commit(staged: Path, data: bytes, folder: Path, file_name: str, stale: list[str]) -> None:
+    _write_file(staged, data)
+    _commit(staged, folder, file_name, stale)
 
 
 def _make_folder(folder: Path, dir_name: str) -> None:
