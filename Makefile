@@ -72,6 +72,16 @@ $(NODE_STAMP): bench/package.json bench/package-lock.json
 bench: $(BENCH_STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick) $(if $(PROFILE),--profile)
 
+# `make bench-features`: pod alone, on the workloads of single features (bench/README.md "Feature workloads"):
+# WAC's cost on reads (issue 5), notifications under load (issue 9), SPARQL speed (issue 10). QUICK=1: each
+# under a minute.
+.PHONY: bench-features
+
+bench-features: $(BENCH_STAMP)
+	$(BIN)/python bench/wac_overhead.py $(if $(QUICK),--quick)
+	$(BIN)/python bench/notifications_load.py $(if $(QUICK),--quick)
+	$(BIN)/python bench/sparql_speed.py $(if $(QUICK),--quick)
+
 # `make interop`: real Solid clients against the server — Inrupt's libraries, a browser login in Debian's
 # Chromium, the SolidOS data browser (tests/interop; README "Works with"). Needs node and npm; `make test`
 # runs these tests too when node is there, and says it skipped them when not.

@@ -54,29 +54,31 @@ def small_document() -> bytes:
 """
 
 
+ITEM_PREFIXES = """@prefix ex: <http://example.org/ns#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
+
+def item(i: int, triples: int) -> str:
+    """Item `i` of a document of `triples` triples, in Turtle: ten triples about `<#item{i}>`."""
+    return (
+        f"<#item{i}> a ex:Item ;\n"
+        f'    dct:title "Item number {i}" ;\n'
+        f"    ex:index {i} ;\n"
+        f'    ex:weight "{i * 0.25:.2f}"^^xsd:decimal ;\n'
+        f'    dct:created "2024-{1 + i % 12:02d}-{1 + i % 28:02d}T12:00:00Z"^^xsd:dateTime ;\n'
+        f"    ex:next <#item{i + 1}> ;\n"
+        f'    ex:tag "tag{i % 37}" ;\n'
+        f'    dct:description "A thing that exists so that there are {triples} triples here." ;\n'
+        f"    ex:flag {'true' if i % 2 else 'false'} ;\n"
+        f"    ex:owner <#me> .\n"
+    )
+
+
 def large_document(triples: int = LARGE_TRIPLES) -> bytes:
     """A Turtle document of `triples` triples (a multiple of 10): items with ten properties each."""
-    head = [
-        "@prefix ex: <http://example.org/ns#> .",
-        "@prefix dct: <http://purl.org/dc/terms/> .",
-        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .",
-        "",
-    ]
-    items = []
-    for i in range(triples // 10):
-        items.append(
-            f"<#item{i}> a ex:Item ;\n"
-            f'    dct:title "Item number {i}" ;\n'
-            f"    ex:index {i} ;\n"
-            f'    ex:weight "{i * 0.25:.2f}"^^xsd:decimal ;\n'
-            f'    dct:created "2024-{1 + i % 12:02d}-{1 + i % 28:02d}T12:00:00Z"^^xsd:dateTime ;\n'
-            f"    ex:next <#item{i + 1}> ;\n"
-            f'    ex:tag "tag{i % 37}" ;\n'
-            f'    dct:description "A thing that exists so that there are {triples} triples here." ;\n'
-            f"    ex:flag {'true' if i % 2 else 'false'} ;\n"
-            f"    ex:owner <#me> .\n"
-        )
-    return ("\n".join(head) + "\n".join(items)).encode()
+    return (ITEM_PREFIXES + "\n".join(item(i, triples) for i in range(triples // 10))).encode()
 
 
 def child_document(i: int) -> bytes:
