@@ -41,6 +41,9 @@ class ResourceIdentifier:
     # The canonical percent-encoded path below the base URL, starting with '/' (computed once).
     path: str = field(init=False, compare=False, repr=False)
 
+    def __hash__(self) -> int:
+        return hash(self.path)  # equal identifiers have equal paths; a str caches its hash
+
     def __post_init__(self) -> None:
         encoded = "/".join(quote(s, safe=_SEGMENT_SAFE) for s in self.segments)
         path = "/" + encoded + ("/" if self.is_container and self.segments else "")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pod.auth.credentials import ANONYMOUS, Credentials
 from pod.errors import Forbidden, PodError, Unauthorized
+from pod.ldp.cache import Lru
 from pod.ldp.identifiers import ResourceIdentifier
 from pod.ldp.storages import Storages
 from pod.outbound import OutboundClient
@@ -14,7 +15,7 @@ from pod.storage.base import Store
 from pod.wac import vocabulary as v
 from pod.wac.app_policy import AppPolicy, NoAppPolicy
 from pod.wac.authorizations import Authorization
-from pod.wac.discovery import AclDiscovery, Stats
+from pod.wac.discovery import AclDiscovery, EffectiveAcl, Stats
 from pod.wac.groups import GroupMembership
 from pod.wac.modes import ALL_MODES, NO_MODES, AccessMode, AccessModes, describe, wac_allow_value
 from pod.wac.origins import NoTrustedApps, TrustedApps, normalize_origin
@@ -56,6 +57,9 @@ class AccessControl:
         # Issue 13: the owner's app control (pod.visibility), asked before WAC for an owner's requests.
         self.app_policy: AppPolicy = NoAppPolicy()
         self.own_origin = normalize_origin(base_url)
+        # Decisions that depend on nothing but the ACL version, the agent and the origin (no
+        # owner, no group, no trusted app), remembered: a cached check is then a lookup.
+        self._decisions: Lru[tuple[str, str, str, str | None, str | None], _Decision] = Lru(8192)
 
     # -- the questions the request path asks ---------------------------------------------------
 
@@ -73,8 +77,13 @@ class AccessControl:
         """`(modes(...), public_modes(...))` in one go, statting each candidate ACL once."""
         stats: Stats = {}
         user = await self._modes(credentials, identifier, stats)
+        if credentials.agent is None and self._origin_is_own(credentials.origin):
+            return user, user  # asked as anybody would be: the same question
         public = await self._modes(ANONYMOUS, identifier, stats)
         return user, public
+
+    def _origin_is_own(self, origin: str | None) -> bool:
+        return origin is None or normalize_origin(origin) == self.own_origin
 
     async def authorize(self, credentials: Credentials, requirements: Sequence[Requirement]) -> None:
         """Return when every requirement is met; otherwise raise Unauthorized (401) or Forbidden (403).
@@ -109,13 +118,39 @@ class AccessControl:
     async def _decide(
         self, credentials: Credentials, subject: ResourceIdentifier, stats: Stats, wanted: AccessModes
     ) -> _Decision:
-        if credentials.agent is not None and self._owns(credentials.agent, subject):
+        agent = credentials.agent
+        owner = agent is not None and self._owns(agent, subject)
+        if owner:
             storage = self.storages.storage_of(subject)
             assert storage is not None
             # Issue 13: an app the owner blocked (or, approved-only, never approved) is refused (403) here.
             await self.app_policy.check(credentials, storage)
         effective = await self.discovery.effective(subject, stats)
         origin = normalize_origin(credentials.origin) if credentials.origin else None
+        # Without an owner or a trusted app to consult, the answer is a function of the key.
+        key = None
+        if not owner and (origin is None or origin == self.own_origin):
+            acl_path = effective.acl.path if effective.acl is not None else ""
+            key = (subject.path, acl_path, effective.version, agent, origin)
+            if (remembered := self._decisions.get(key)) is not None:
+                return remembered
+        decision, groups_had_a_say = await self._evaluate(
+            credentials, subject, effective, origin, wanted, owner
+        )
+        if key is not None and not groups_had_a_say:
+            self._decisions.put(key, decision)
+        return decision
+
+    async def _evaluate(
+        self,
+        credentials: Credentials,
+        subject: ResourceIdentifier,
+        effective: EffectiveAcl,
+        origin: str | None,
+        wanted: AccessModes,
+        owner: bool,
+    ) -> tuple[_Decision, bool]:
+        """The decision, and whether group documents (which change on their own) had a say."""
         origin_passes = await self._origin_passes(credentials, origin)
 
         # Modes the agent has through rules that apply from this origin, and through any rule at
@@ -125,7 +160,7 @@ class AccessControl:
         # WAC §Web Origin Authorization: without an Origin header, acl:origin plays no part.
         for_origin: set[AccessMode] = set(ALL_MODES) if origin_passes else set()
         agent = credentials.agent
-        if agent is not None and self._owns(agent, subject):
+        if owner:
             anywhere |= OWNER_MODES
             if origin_passes:  # owner protection is for the owner, not for any app they open
                 here |= OWNER_MODES
@@ -153,7 +188,7 @@ class AccessControl:
             if await self._in_group(rule, credentials):
                 here |= rule.modes
                 anywhere |= rule.modes
-        return _Decision(frozenset(here & for_origin), frozenset(anywhere))
+        return _Decision(frozenset(here & for_origin), frozenset(anywhere)), bool(grouped)
 
     def _owns(self, agent: str, subject: ResourceIdentifier) -> bool:
         storage = self.storages.storage_of(subject)

@@ -32,6 +32,7 @@ class EffectiveAcl:
     acl: ResourceIdentifier | None  # None: no ACL document anywhere above the resource
     authorizations: tuple[Authorization, ...]
     inherited: bool  # True: acl:default rules of an ancestor container's ACL
+    version: str = ""  # the ACL document's ETag: the same rules while it is the same
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,10 @@ class AclDiscovery:
             document = await self.document(candidate.acl, entry)
             if candidate.inherited:
                 # WAC §Access Objects: an ancestor's rules apply only through acl:default.
-                return EffectiveAcl(candidate.acl, document.for_members_of(candidate.url), inherited=True)
-            return EffectiveAcl(candidate.acl, document.for_resource(candidate.url), inherited=False)
+                rules = document.for_members_of(candidate.url)
+            else:
+                rules = document.for_resource(candidate.url)
+            return EffectiveAcl(candidate.acl, rules, candidate.inherited, entry.etag)
         return EffectiveAcl(None, (), inherited=True)
 
     def _candidates(self, subject: ResourceIdentifier) -> tuple[_Candidate, ...]:
