@@ -19,7 +19,8 @@ from pod.http.shapes import ShippedShapes
 from pod.idp import setup as identity_provider
 from pod.idp.oidc import OIDC_PROVIDER, OidcProvider, client_basic_middleware
 from pod.idp.sessions import account_token_middleware
-from pod.ldn.receiver import InboxReceiver
+from pod.ldn.receiver import InboxPolicy, InboxReceiver
+from pod.ldn.senders import SenderLimits
 from pod.ldp.operations import Resources
 from pod.notifications import setup as notifications
 from pod.outbound import FetchPolicy, OutboundClient
@@ -106,7 +107,13 @@ def make_app(settings: Settings) -> web.Application:
     handler.databrowser = make_databrowser(settings.mashlib_url, settings.base_url)
     add_local_copy(app, settings.mashlib_url, settings.base_path)
     # Issue 12: inboxes receive Linked Data Notifications (size, RDF and per-sender rate checks).
-    handler.inboxes = InboxReceiver(resources.store, storages, settings.base_url)
+    handler.inboxes = InboxReceiver(
+        resources.store,
+        storages,
+        settings.base_url,
+        InboxPolicy(settings.inbox_max_bytes),
+        SenderLimits(settings.inbox_rate_limit, settings.inbox_rate_window),
+    )
     # The shipped SHACL shapes, read-only under `/.shapes/`: before the LDP catch-all.
     ShippedShapes(settings.base_path).add_routes(app.router)
     # Live notifications under `/.notifications/` (WebSocket, Webhook, Streaming HTTP, solid-0.1): before it.

@@ -119,8 +119,32 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         dest="sparql_service_allowlist",
         metavar="URL",
-        help="a SPARQL endpoint queries may call with SERVICE (repeatable; POD_SPARQL_SERVICE_ALLOWLIST, "
-        "space-separated; default none: SERVICE is refused)",
+        help="a SPARQL endpoint queries may call with SERVICE, or with a final '/' every endpoint under it "
+        "(repeatable; POD_SPARQL_SERVICE_ALLOWLIST, space-separated; default none: SERVICE is refused)",
+    )
+    serve.add_argument(
+        "--sparql-service-forward-identity",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let a SERVICE call carry the asker's identity when the asker sends a DPoP proof for it "
+        "(SPARQL-Service-DPoP) (POD_SPARQL_SERVICE_FORWARD_IDENTITY; default off: calls are anonymous)",
+    )
+    serve.add_argument(
+        "--inbox-max-bytes",
+        type=int,
+        help="largest notification an inbox accepts, in bytes; larger is a 413 (POD_INBOX_MAX_BYTES; "
+        "default 262144)",
+    )
+    serve.add_argument(
+        "--inbox-rate-limit",
+        type=int,
+        help="notifications one sender may post to one inbox per rate window; more is a 429 "
+        "(POD_INBOX_RATE_LIMIT; default 30)",
+    )
+    serve.add_argument(
+        "--inbox-rate-window",
+        type=float,
+        help="seconds of the inbox rate window (POD_INBOX_RATE_WINDOW; default 60)",
     )
     serve.add_argument(
         "--access-log-retention-days",

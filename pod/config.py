@@ -62,6 +62,14 @@ class Settings:
     sparql_timeout: float = 10.0
     sparql_max_result_bytes: int = 10 * 1024 * 1024
     sparql_service_allowlist: tuple[str, ...] = ()
+    # Issue 12: may a SERVICE call carry the asker's identity to the remote endpoint, for an asker
+    # who also sends a DPoP proof made for that call (`SPARQL-Service-DPoP`)? Off: every call is anonymous.
+    sparql_service_forward_identity: bool = False
+    # Issue 12, inboxes (LDN): the largest notification in bytes (413 beyond), and how many
+    # notifications one sender may post to one inbox within a window of seconds (429 beyond).
+    inbox_max_bytes: int = 256 * 1024
+    inbox_rate_limit: int = 30
+    inbox_rate_window: float = 60.0
     # Issue 13, the access log: days each pod's log keeps requests, and the most entries it keeps.
     access_log_retention_days: int = 90
     access_log_max_entries: int = 100_000
@@ -97,9 +105,12 @@ class Settings:
         if self.sparql_timeout <= 0 or self.sparql_max_result_bytes <= 0:
             raise ValueError("the SPARQL timeout and result size limit must be positive")
         for endpoint in self.sparql_service_allowlist:
-            if urlsplit(endpoint).scheme not in ("http", "https"):
+            allowed = urlsplit(endpoint)
+            if allowed.scheme not in ("http", "https") or not allowed.hostname or "@" in allowed.netloc:
                 raise ValueError(f"a SPARQL SERVICE allowed must be an http(s) URL: {endpoint!r}")
         object.__setattr__(self, "sparql_service_allowlist", tuple(self.sparql_service_allowlist))
+        if self.inbox_max_bytes <= 0 or self.inbox_rate_limit <= 0 or self.inbox_rate_window <= 0:
+            raise ValueError("the inbox size limit, rate limit and rate window must be positive")
         if self.clock_tolerance < 0 or self.dpop_window <= 0:
             raise ValueError("clock tolerance must be >= 0 and the DPoP window positive")
         if self.trusted_webid is not None and urlsplit(self.trusted_webid).scheme not in ("http", "https"):
@@ -193,6 +204,10 @@ def settings_from(flags: Mapping[str, object], environ: Mapping[str, str] | None
         "sparql_timeout": float,
         "sparql_max_result_bytes": int,
         "sparql_service_allowlist": _url_list,
+        "sparql_service_forward_identity": _boolean,
+        "inbox_max_bytes": int,
+        "inbox_rate_limit": int,
+        "inbox_rate_window": float,
         "access_log_retention_days": int,
         "access_log_max_entries": int,
         "default_quota": _quota,

@@ -11,6 +11,7 @@ import asyncio
 import errno
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -137,8 +138,12 @@ class OutboundClient:
         *,
         headers: dict[str, str] | None = None,
         data: bytes | None = None,
+        redirect_allowed: Callable[[str], bool] | None = None,
     ) -> Fetched:
-        """One request, redirects followed by hand so that each hop is checked."""
+        """One request, redirects followed by hand so that each hop is checked.
+
+        `redirect_allowed`, when given, must accept every URL a redirect leads to (an allow-list).
+        """
         session = self._client_session()
         try:
             async with asyncio.timeout(self.policy.timeout):
@@ -149,6 +154,8 @@ class OutboundClient:
                     ) as response:
                         if response.status in (301, 302, 303, 307, 308) and "Location" in response.headers:
                             target = urljoin(url, response.headers["Location"])
+                            if redirect_allowed is not None and not redirect_allowed(target):
+                                raise FetchError(f"{url[:200]} redirects to {target[:200]}: not allowed")
                             if headers and _origin(target) != _origin(url):
                                 headers = {
                                     k: v for k, v in headers.items() if k.lower() not in CREDENTIAL_HEADERS

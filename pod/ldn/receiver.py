@@ -26,6 +26,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # The name of a pod's inbox in the pod template (pod.idp.pod_template).
 INBOX_NAME = "inbox"
 # Notifications are small messages; a document worth sending whole belongs in the sender's own pod.
+# The setting `inbox_max_bytes` (--inbox-max-bytes, POD_INBOX_MAX_BYTES) chooses; this is its default.
 DEFAULT_MAX_NOTIFICATION_BYTES = 256 * 1024
 # LDN §Receiver: receivers MUST accept JSON-LD; Turtle is what Solid apps write too.
 ACCEPTED_MEDIA_TYPES = (formats.JSON_LD, formats.TURTLE)

@@ -10,6 +10,7 @@ from pod.errors import TooManyRequests
 from pod.idp.ratelimit import SlidingWindowLimiter
 
 # A generous default for people and their apps; a script looping on POST meets it within a minute.
+# The server's settings `inbox_rate_limit` and `inbox_rate_window` (POD_INBOX_RATE_*) choose.
 DEFAULT_LIMIT = 30
 DEFAULT_WINDOW = 60.0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -11,7 +12,8 @@ from pod.http.authentication import CREDENTIALS
 from pod.ldp.identifiers import ResourceIdentifier, parse_path
 from pod.ldp.storages import Storages
 from pod.sparql import protocol, results, scan, wire
-from pod.sparql.errors import error_for
+from pod.sparql.errors import GatewayTimeout, error_for
+from pod.sparql.federated import MIN_QUERY_SECONDS, SERVICE_DPOP, RemoteEndpoints, service_proofs
 from pod.sparql.index import Dataset
 from pod.sparql.location import ENDPOINT_NAME, WELL_KNOWN
 from pod.sparql.service import SparqlService
@@ -22,8 +24,16 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 class SparqlEndpoint:
     """Answers queries on a storage's endpoint; any other path matching the route goes to `fallback`."""
 
-    def __init__(self, service: SparqlService, storages: Storages, base_path: str, fallback: Handler) -> None:
+    def __init__(
+        self,
+        service: SparqlService,
+        remote: RemoteEndpoints,
+        storages: Storages,
+        base_path: str,
+        fallback: Handler,
+    ) -> None:
         self.service = service
+        self.remote = remote
         self.storages = storages
         self.base_path = base_path
         self.fallback = fallback
@@ -46,11 +56,23 @@ class SparqlEndpoint:
         if request.method == "OPTIONS":
             return web.Response(status=204, headers={"Allow": protocol.ALLOW})
         query_request = await protocol.read_request(request)
-        shape = scan.inspect(query_request.query, self.service.service_allowlist)
+        # The query's time limit covers everything from here: its SERVICE calls, then the query itself.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.service.limits.timeout
+        shape = scan.inspect(query_request.query)
         solutions_type, graph_type = protocol.negotiate(request.headers.get("Accept"))
         self._check_acceptable(shape.form, solutions_type, graph_type)
+        credentials = request[CREDENTIALS]
+        base_iri = self.service.resources.url(storage)
+        plan = await self.remote.plan(query_request.query, base_iri)
+        proofs = service_proofs(request.headers.getall(SERVICE_DPOP, []))
+        identity = self.remote.identity(request.headers, proofs, credentials, plan)
+        text = await self.remote.inline(plan, deadline, identity) if plan.clauses else plan.text
+        left = deadline - loop.time()
+        if plan.clauses and left < MIN_QUERY_SECONDS:
+            raise GatewayTimeout("the SERVICE calls took the whole of the query's time limit")
         dataset = Dataset(
-            query=query_request.query,
+            query=text,
             # SPARQL 1.1 Query §13.2: without FROM (or the protocol's dataset), the service chooses
             # the default graph — here the union of every graph the agent may read.
             union_default_graph=not shape.has_dataset_clause and not query_request.has_protocol_dataset,
@@ -59,7 +81,7 @@ class SparqlEndpoint:
             solutions_type=solutions_type,
             graph_type=graph_type,
         )
-        answer = await self.service.query(storage, request[CREDENTIALS], dataset)
+        answer = await self.service.query(storage, credentials, dataset, timeout=max(left, MIN_QUERY_SECONDS))
         if isinstance(answer, wire.Failure):
             raise error_for(answer.status, answer.detail)
         return web.Response(

@@ -19,12 +19,20 @@ class BadGateway(PodError):
     title = "Bad Gateway"
 
 
+class GatewayTimeout(PodError):
+    """An allowed SERVICE endpoint did not answer within the query's time limit (RFC 9110 §15.6.5)."""
+
+    status = 504
+    title = "Gateway Timeout"
+
+
 _BY_STATUS: dict[int, type[PodError]] = {
     400: BadRequest,
     406: NotAcceptable,
     422: UnprocessableContent,
     502: BadGateway,
     503: ServiceUnavailable,
+    504: GatewayTimeout,
 }
 
 

@@ -185,10 +185,17 @@ class PodIndex:
     # -- queries ------------------------------------------------------------------------------
 
     async def query(
-        self, credentials: Credentials, access: AccessControl, dataset: Dataset, limits: Limits
+        self,
+        credentials: Credentials,
+        access: AccessControl,
+        dataset: Dataset,
+        limits: Limits,
+        timeout: float | None = None,
     ) -> wire.Answer | wire.Failure:
+        """Run a query; `timeout`: what is left of limits.timeout (its SERVICE calls took the rest)."""
+        timeout = limits.timeout if timeout is None else timeout
         try:
-            async with asyncio.timeout(limits.timeout):
+            async with asyncio.timeout(timeout):
                 await self.lock.acquire()
         except TimeoutError:
             raise ServiceUnavailable(
@@ -209,7 +216,7 @@ class PodIndex:
                 max_bytes=limits.max_result_bytes,
             )
             assert self.worker is not None
-            answer: wire.Answer | wire.Failure = await self.worker.call("query", job, timeout=limits.timeout)
+            answer: wire.Answer | wire.Failure = await self.worker.call("query", job, timeout=timeout)
             return answer
         except WorkerTimeout:
             log.warning("a query of %s ran over %ss and was stopped", self.storage, limits.timeout)

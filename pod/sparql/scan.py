@@ -1,18 +1,20 @@
-"""What the endpoint must know about a query before running it: its form, FROM clauses, SERVICE calls.
+"""What the endpoint must know about a query before running it: its form, FROM clauses, a SERVICE fallback.
 
-pyoxigraph does not expose its parser, so these are lexical checks on the query text. Only
-the SERVICE check guards against harm (a SERVICE call is an outbound HTTP request: SSRF), so
-it does not tokenize at all — a tokenizer can be led to disagree with the real parser about
-where a string or an IRI starts (`<` is both an IRI opener and less-than). Instead it looks
-at every occurrence of the letters `service`, in any case, and lets one pass only when its
-neighbours prove that oxigraph cannot read it as the keyword. The other checks only choose
-messages and defaults: when they guess wrong, a query gets a worse answer, never more data.
+pyoxigraph does not expose its parser, so these are lexical checks on the query text. SERVICE
+clauses are found by a real parser (pod.sparql.clauses); `check_services` here is what stands
+in for it when that parser cannot read a query (oxigraph's extensions, or text written to
+split the two parsers). It guards against harm (a SERVICE call is an outbound HTTP request:
+SSRF), so it does not tokenize at all — a tokenizer can be led to disagree with the real
+parser about where a string or an IRI starts (`<` is both an IRI opener and less-than).
+Instead it looks at every occurrence of the letters `service`, in any case, and lets one pass
+only when its neighbours prove that oxigraph cannot read it as the keyword. The other checks
+only choose messages and defaults: when they guess wrong, a query gets a worse answer, never
+more data.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from pod.errors import BadRequest
@@ -45,7 +47,6 @@ _INSIDE_TOKEN_BEFORE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRST
 _CAN_FOLLOW_KEYWORD = frozenset("?$<:#")
 # Wider than SPARQL's PN_PREFIX (any non-ASCII character counts), so it never stops short of a ':'.
 _NAME_CHARS = re.compile(r"(?:[A-Za-z0-9_.\-]|[^\x00-\x7f])*")
-_ALLOWED_TARGET = re.compile(r"\s*(?:SILENT\s*)?<([^<>\"{}|^`\\\x00-\x20]*)>", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +57,8 @@ class QueryShape:
     has_dataset_clause: bool
 
 
-def inspect(query: str, service_allowlist: Collection[str] = ()) -> QueryShape:
-    """The shape of a read-only query; 400 for update operations and refused SERVICE calls."""
+def inspect(query: str) -> QueryShape:
+    """The shape of a read-only query; 400 for update operations."""
     start = _PROLOGUE.match(query)
     first = _FIRST_WORD.match(query, start.end() if start else 0)
     word = first.group(0).upper() if first else ""
@@ -67,7 +68,6 @@ def inspect(query: str, service_allowlist: Collection[str] = ()) -> QueryShape:
             f"{word} is a SPARQL Update operation: this endpoint is read-only. Write with LDP "
             "requests (PUT, POST, PATCH with application/sparql-update) to the resources themselves"
         )
-    check_services(query, service_allowlist)
     return QueryShape(word if word in QUERY_FORMS else "", _has_from(query))
 
 
@@ -75,20 +75,15 @@ def _has_from(query: str) -> bool:
     return _FROM.search(_SKIPPED.sub(" ", query)) is not None
 
 
-def check_services(query: str, allowlist: Collection[str]) -> None:
-    """400 unless every `service` in the text is provably no SERVICE keyword, or calls an allowed IRI."""
+def check_services(query: str, why: str = "this query does not parse as SPARQL 1.1") -> None:
+    """400 unless every `service` in the text is provably no SERVICE keyword (for queries not parsed)."""
     for match in _SERVICE.finditer(query):
         start, end = match.span()
-        if not _may_be_keyword(query, start, end):
-            continue
-        target = _ALLOWED_TARGET.match(query, end)
-        if target is not None and target.group(1) in allowlist:
-            continue
-        raise BadRequest(
-            "SERVICE is refused: this endpoint queries the pod only and does not fetch other endpoints"
-            + (" except those on its allow-list" if allowlist else "")
-            + " (a word 'service' outside an IRI, string or name counts as the keyword)"
-        )
+        if _may_be_keyword(query, start, end):
+            raise BadRequest(
+                f"SERVICE is refused: {why}, so its SERVICE clauses cannot be checked, "
+                "and the word 'service' in it may be the keyword"
+            )
 
 
 def _may_be_keyword(query: str, start: int, end: int) -> bool:

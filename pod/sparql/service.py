@@ -42,13 +42,11 @@ class SparqlService:
         access: AccessControl,
         limits: Limits,
         folder: Path | None,
-        service_allowlist: frozenset[str] = frozenset(),
     ) -> None:
         self.resources = resources
         self.access = access
         self.limits = limits
         self.folder = folder  # None: indexes in memory (the memory store)
-        self.service_allowlist = service_allowlist
         self.pods: dict[ResourceIdentifier, PodIndex] = {}
         self._reaper: asyncio.Task[None] | None = None
         self._unsubscribe = resources.changes.subscribe(self._on_change)
@@ -70,9 +68,14 @@ class SparqlService:
         return index
 
     async def query(
-        self, storage: ResourceIdentifier, credentials: Credentials, dataset: Dataset
+        self,
+        storage: ResourceIdentifier,
+        credentials: Credentials,
+        dataset: Dataset,
+        timeout: float | None = None,
     ) -> wire.Answer | wire.Failure:
-        return await self.index_of(storage).query(credentials, self.access, dataset, self.limits)
+        """Run a query on the agent's view of the pod; `timeout`: what is left of the query's time limit."""
+        return await self.index_of(storage).query(credentials, self.access, dataset, self.limits, timeout)
 
     # -- life cycle ---------------------------------------------------------------------------
 

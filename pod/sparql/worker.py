@@ -20,10 +20,16 @@ GRAPH ?g — whatever the query says. Views are kept per set of groups, updated 
 change, and the least recently used are dropped.
 
 Run as `python -m pod.sparql.worker [FOLDER]`; messages come on stdin and go out on stdout.
+
+The worker needs no network, and oxigraph would run a SERVICE clause itself over plain HTTP.
+The server never hands it one (pod.sparql.federated runs them), and as a second line of
+defence the worker leaves the host's network where the kernel lets it (a Linux network
+namespace of its own, with nothing in it but a loopback that is down).
 """
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import logging
 import os
@@ -256,7 +262,7 @@ class WorkerIndex:
                 f"the results are larger than this endpoint's limit of {job.max_bytes} bytes: "
                 "add a LIMIT or narrow the query",
             )
-        except OSError as error:  # an allowed SERVICE that failed
+        except OSError as error:  # a SERVICE oxigraph tried itself (never given one; no network here)
             return wire.Failure(502, f"the query failed: {error}")
 
     def _serialize(
@@ -311,8 +317,46 @@ def serve(index: WorkerIndex, requests: IO[bytes], replies: IO[bytes]) -> None:
             return
 
 
+# Linux sched.h: unshare(2) flags.
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+
+
+def leave_network() -> bool:
+    """Move this process into a network namespace of its own, if the kernel allows; whether it did.
+
+    With CAP_SYS_ADMIN a new network namespace is enough; otherwise an unprivileged user
+    namespace comes with it, in which this process keeps its own user and group ids. Must run
+    before any thread starts (unshare(2) refuses a user namespace to a threaded process).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    if libc.unshare(CLONE_NEWNET) == 0:
+        return True
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+        return False
+    try:
+        for name, text in (
+            ("setgroups", "deny"),
+            ("uid_map", f"{uid} {uid} 1"),
+            ("gid_map", f"{gid} {gid} 1"),
+        ):
+            with open(f"/proc/self/{name}", "w") as file:
+                file.write(text)
+    except OSError as error:
+        log.debug("the worker's user namespace keeps unmapped ids: %s", error)
+    return True
+
+
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if not leave_network():
+        log.debug("the index worker shares the host's network (no network namespace here)")
     # The protocol owns the original stdout; anything printed by accident goes to stderr.
     replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)

@@ -29,10 +29,10 @@ class Servers:
     data_b: Path
 
 
-async def start_server(aiohttp_server: Any, data_dir: Path) -> tuple[str, web.Application]:
-    """A full server on a fixed loopback port, its base URL the address it listens on."""
+async def start_server(aiohttp_server: Any, data_dir: Path, **overrides: Any) -> tuple[str, web.Application]:
+    """A full server on a fixed loopback port, its base URL the address it listens on (Settings overrides)."""
     port = free_port()
-    settings = Settings(host="127.0.0.1", port=port, data_dir=data_dir, single_user=False)
+    settings = Settings(host="127.0.0.1", port=port, data_dir=data_dir, single_user=False, **overrides)
     app = make_app(settings)
     await aiohttp_server(app, port=port)
     return settings.base_url, app
