@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote_to_bytes
@@ -28,6 +29,12 @@ class AuxiliaryKind(enum.Enum):
     DESCRIPTION = ".meta"
 
 
+@functools.lru_cache(maxsize=16384)
+def _encode_segment(segment: str) -> str:
+    """A decoded name as it appears in a canonical path (names repeat: the answers are kept)."""
+    return quote(segment, safe=_SEGMENT_SAFE)
+
+
 _AUXILIARY_SUFFIXES = tuple(kind.value for kind in AuxiliaryKind)
 _ACL_SUFFIX = AuxiliaryKind.ACL.value
 
@@ -40,12 +47,13 @@ class ResourceIdentifier:
     is_container: bool
     # The canonical percent-encoded path below the base URL, starting with '/' (computed once).
     path: str = field(init=False, compare=False, repr=False)
+    _parent: ResourceIdentifier | None = field(init=False, compare=False, repr=False, default=None)
 
     def __hash__(self) -> int:
         return hash(self.path)  # equal identifiers have equal paths; a str caches its hash
 
     def __post_init__(self) -> None:
-        encoded = "/".join(quote(s, safe=_SEGMENT_SAFE) for s in self.segments)
+        encoded = "/".join(map(_encode_segment, self.segments))
         path = "/" + encoded + ("/" if self.is_container and self.segments else "")
         object.__setattr__(self, "path", path)
 
@@ -61,7 +69,11 @@ class ResourceIdentifier:
     def parent(self) -> ResourceIdentifier | None:
         if not self.segments:
             return None
-        return ResourceIdentifier(self.segments[:-1], True)
+        parent = self._parent
+        if parent is None:  # asked for again and again on every request: made once
+            parent = ResourceIdentifier(self.segments[:-1], True)
+            object.__setattr__(self, "_parent", parent)
+        return parent
 
     def ancestors(self) -> list[ResourceIdentifier]:
         """The containers above this resource, nearest first, ending with the root."""

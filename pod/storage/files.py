@@ -243,14 +243,12 @@ class FileStore:
                     commit = functools.partial(_write_and_commit, staged.handle, content)
                 else:
                     commit = functools.partial(_commit, staged.handle)
-                await asyncio.to_thread(commit, folder, file_name, stale)
+                folder_mtime_ns, st = await asyncio.to_thread(commit, folder, file_name, stale)
         except BaseException:
             _remove_quietly(staged.handle)
             raise
-        self._record(folder, identifier.name, _Listed(file_name, False, content_type))
-        entry = self._entry(identifier, folder / file_name, content_type)
-        assert entry is not None
-        return entry
+        self._record(folder, identifier.name, _Listed(file_name, False, content_type), folder_mtime_ns)
+        return Entry(identifier, content_type, st.st_size, st.st_mtime_ns, st.st_ino)
 
     @contextlib.contextmanager
     def _changing(self, folder: Path) -> Iterator[None]:
@@ -269,8 +267,13 @@ class FileStore:
             else:
                 del self._changing_now[folder]
 
-    def _record(self, folder: Path, name: str, listed: _Listed | None) -> None:
-        """Apply our own change to a cached index instead of rescanning a large folder."""
+    def _record(self, folder: Path, name: str, listed: _Listed | None, mtime_ns: int | None = None) -> None:
+        """Apply our own change to a cached index instead of rescanning a large folder.
+
+        `mtime_ns`: the folder's time as the change's own thread saw it after the change. Of
+        concurrent changes, the one seen last is the latest, so the largest is kept (a smaller
+        one than the folder's real time would only cost a rescan, never a stale answer).
+        """
         index = self._indexes.get(folder)
         if index is None:
             return
@@ -279,6 +282,9 @@ class FileStore:
         else:
             index.by_name[name] = listed
         index.stats.pop(name, None)
+        if mtime_ns is not None:
+            index.mtime_ns = max(index.mtime_ns, mtime_ns)
+            return
         try:
             index.mtime_ns = os.stat(folder).st_mtime_ns
         except FileNotFoundError:
@@ -368,17 +374,25 @@ def _flush_and_sync(file: typing.BinaryIO) -> None:
     os.fsync(file.fileno())
 
 
-def _commit(staged: Path, folder: Path, file_name: str, stale: list[str]) -> None:
-    """Rename the complete staged file into place, drop old files of other types, sync."""
-    os.replace(staged, folder / file_name)
+def _commit(staged: Path, folder: Path, file_name: str, stale: list[str]) -> tuple[int, os.stat_result]:
+    """Rename the complete staged file into place, drop old files of other types, sync.
+
+    Returns the folder's time and the file's stat after the change (taken here, in the worker
+    thread, rather than on the event loop, where a stat of a busy folder waits).
+    """
+    target = folder / file_name
+    os.replace(staged, target)
     for name in stale:
         _remove_quietly(folder / name)
     fsync_folder(folder)
+    return os.stat(folder).st_mtime_ns, os.stat(target)
 
 
-def _write_and_commit(staged: Path, data: bytes, folder: Path, file_name: str, stale: list[str]) -> None:
+def _write_and_commit(
+    staged: Path, data: bytes, folder: Path, file_name: str, stale: list[str]
+) -> tuple[int, os.stat_result]:
     _write_file(staged, data)
-    _commit(staged, folder, file_name, stale)
+    return _commit(staged, folder, file_name, stale)
 
 
 def _make_folder(folder: Path, dir_name: str) -> None:
