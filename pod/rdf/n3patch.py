@@ -5,40 +5,33 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import pyoxigraph as ox
-from rdflib import Graph
-from rdflib.graph import QuotedGraph
-from rdflib.namespace import RDF, XSD
-from rdflib.plugins.parsers.notation3 import Formula, RDFSink, SinkParser, sfloat
-from rdflib.term import BNode, Literal, Node, URIRef
-from rdflib.term import Variable as RdfVariable
 
 from pod.errors import BadRequest, Conflict, UnprocessableContent
+from pod.rdf.n3_syntax import (
+    RDF_TYPE,
+    Formula,
+    N3Document,
+    N3SyntaxError,
+    Node,
+    Statement,
+    Variable,
+    parse_n3,
+)
 from pod.wac.modes import AccessMode, AccessModes
 
+__all__ = ["N3Patch", "Variable", "parse_n3_patch"]
+
 SOLID = "http://www.w3.org/ns/solid/terms#"
-_INSERT_DELETE_PATCH = URIRef(SOLID + "InsertDeletePatch")
-_WHERE = URIRef(SOLID + "where")
-_INSERTS = URIRef(SOLID + "inserts")
-_DELETES = URIRef(SOLID + "deletes")
+_INSERT_DELETE_PATCH = ox.NamedNode(SOLID + "InsertDeletePatch")
+_WHERE = ox.NamedNode(SOLID + "where")
+_INSERTS = ox.NamedNode(SOLID + "inserts")
+_DELETES = ox.NamedNode(SOLID + "deletes")
 _FORMULA_NAMES = {_WHERE: "solid:where", _INSERTS: "solid:inserts", _DELETES: "solid:deletes"}
 
 Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-
-
-@dataclass(frozen=True, slots=True)
-class Variable:
-    """An N3 `?name` variable of a patch formula.
-
-    Our own type rather than `pyoxigraph.Variable`, which only accepts SPARQL variable names.
-    """
-
-    name: str
-
-
 PatternTerm: TypeAlias = Term | Variable
 TriplePattern: TypeAlias = tuple[PatternTerm, PatternTerm, PatternTerm]
 # Blank nodes of the where formula are existential variables, so they are bound like variables.
@@ -93,81 +86,32 @@ def parse_n3_patch(text: str, base_iri: str) -> N3Patch:
     Raises BadRequest for N3 that does not parse, UnprocessableContent for a document that
     breaks one of the patch constraints.
     """
-    document = _parse_n3(text, base_iri)
-    patch = _patch_resource(document.graph)
-    formulas = {predicate: _formula(document.graph, patch, predicate) for predicate in _FORMULA_NAMES}
+    try:
+        document = parse_n3(text, base_iri)
+    except N3SyntaxError as error:
+        raise BadRequest(f"Invalid N3 patch document: {error}") from error
+    statements = set(document.root.statements)
+    patch = _patch_resource(statements)
+    formulas = {predicate: _formula(statements, patch, predicate) for predicate in _FORMULA_NAMES}
     _check_blank_node_labels(document, formulas)
-    converter = _TermConverter()
-    where = converter.patterns(formulas[_WHERE], "solid:where")
-    inserts = converter.patterns(formulas[_INSERTS], "solid:inserts")
-    deletes = converter.patterns(formulas[_DELETES], "solid:deletes")
+    where = _patterns(formulas[_WHERE], "solid:where")
+    inserts = _patterns(formulas[_INSERTS], "solid:inserts")
+    deletes = _patterns(formulas[_DELETES], "solid:deletes")
     _check_deletes_have_no_blank_nodes(deletes)
     _check_variables_bound_by_where(where, inserts, "solid:inserts")
     _check_variables_bound_by_where(where, deletes, "solid:deletes")
     return N3Patch(where=where, inserts=inserts, deletes=deletes)
 
 
-# --- parsing ----------------------------------------------------------------------------
+# --- the patch constraints --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _ParsedDocument:
-    graph: Graph
-    # Which formulas (by identifier, the root formula included) each `_:label` occurs in.
-    label_formulas: dict[str, set[Node]]
-
-
-class _LexicalSink(RDFSink):
-    """rdflib's N3 sink, keeping literals' lexical forms as written.
-
-    rdflib canonicalises literals by default ("01"^^xsd:integer → "1", "…00.000Z" → "…00Z"),
-    which would stop a patch from matching the document's own terms.
-    """
-
-    def newLiteral(self, s: str, dt: URIRef | None, lang: str | None) -> Literal:
-        return Literal(s, lang=lang, datatype=dt, normalize=False)
-
-    def normalise(self, f: Formula | None, n: Any) -> Any:
-        if isinstance(n, sfloat):
-            return Literal(str(n), datatype=XSD.double, normalize=False)
-        if isinstance(n, Decimal):
-            return Literal(str(n), datatype=XSD.decimal, normalize=False)
-        return super().normalise(f, n)
-
-
-class _LabelRecordingParser(SinkParser):
-    """rdflib's N3 parser, also noting in which formula each blank node label occurs.
-
-    rdflib scopes `_:label` to its formula, so the same label in two formulas yields two
-    unrelated blank nodes and the graph alone cannot show that a label was shared.
-    """
-
-    def __init__(self, sink: RDFSink, base_iri: str) -> None:
-        super().__init__(sink, baseURI=base_iri, turtle=False)
-        self.label_formulas: dict[str, set[Node]] = defaultdict(set)
-
-    def anonymousNode(self, ln: str) -> BNode:
-        if self._context is not None:
-            self.label_formulas[ln].add(self._context.id())
-        return super().anonymousNode(ln)
-
-
-def _parse_n3(text: str, base_iri: str) -> _ParsedDocument:
-    graph = Graph()  # its default store is formula-aware, as the N3 parser needs
-    parser = _LabelRecordingParser(_LexicalSink(graph), base_iri)
-    try:
-        parser.loadBuf(text)
-    # rdflib's N3 parser signals malformed input with assorted exception types
-    # (BadSyntax, AssertionError, ValueError, IndexError…): all of them mean "not N3".
-    except Exception as error:
-        raise BadRequest(f"Invalid N3 patch document: {error}") from error
-    return _ParsedDocument(graph, dict(parser.label_formulas))
-
-
-def _patch_resource(graph: Graph) -> URIRef | BNode:
-    candidates = {subject for subject, _, _ in graph.triples((None, RDF.type, _INSERT_DELETE_PATCH))}
-    for predicate in _FORMULA_NAMES:
-        candidates.update(subject for subject, _, _ in graph.triples((None, predicate, None)))
+def _patch_resource(statements: set[Statement]) -> ox.NamedNode | ox.BlankNode:
+    candidates = {
+        subject
+        for subject, predicate, object_ in statements
+        if predicate in _FORMULA_NAMES or (predicate == RDF_TYPE and object_ == _INSERT_DELETE_PATCH)
+    }
     # Solid Protocol §N3 Patch: the document contains exactly one patch resource
     if len(candidates) != 1:
         raise UnprocessableContent(
@@ -176,17 +120,19 @@ def _patch_resource(graph: Graph) -> URIRef | BNode:
         )
     patch = next(iter(candidates))
     # Solid Protocol §N3 Patch: a patch resource is identified by a URI or blank node
-    if not isinstance(patch, URIRef | BNode):
+    if not isinstance(patch, ox.NamedNode | ox.BlankNode):
         raise UnprocessableContent("The patch resource must be identified by a URI or blank node.")
     # Solid Protocol §N3 Patch: the patch resource contains ?patch rdf:type solid:InsertDeletePatch
-    if (patch, RDF.type, _INSERT_DELETE_PATCH) not in graph:
+    if (patch, RDF_TYPE, _INSERT_DELETE_PATCH) not in statements:
         raise UnprocessableContent("The patch resource must have the type solid:InsertDeletePatch.")
     return patch
 
 
-def _formula(graph: Graph, patch: URIRef | BNode, predicate: URIRef) -> QuotedGraph | None:
+def _formula(
+    statements: set[Statement], patch: ox.NamedNode | ox.BlankNode, predicate: ox.NamedNode
+) -> Formula | None:
     name = _FORMULA_NAMES[predicate]
-    objects = list(graph.objects(patch, predicate))
+    objects = [object_ for subject, verb, object_ in statements if verb == predicate and subject == patch]
     # Solid Protocol §N3 Patch: at most one solid:deletes / solid:inserts / solid:where
     if len(objects) > 1:
         raise UnprocessableContent(
@@ -195,72 +141,49 @@ def _formula(graph: Graph, patch: URIRef | BNode, predicate: URIRef) -> QuotedGr
     if not objects:
         return None
     # Solid Protocol §N3 Patch: ?deletions, ?insertions and ?conditions are cited formulae
-    if not isinstance(objects[0], QuotedGraph):
+    if not isinstance(objects[0], Formula):
         raise UnprocessableContent(f"The object of {name} must be a formula {{ … }}.")
     return objects[0]
 
 
-def _check_blank_node_labels(document: _ParsedDocument, formulas: dict[URIRef, QuotedGraph | None]) -> None:
+def _check_blank_node_labels(document: N3Document, formulas: dict[ox.NamedNode, Formula | None]) -> None:
     # Solid Protocol §N3 Patch: a blank node label of ?insertions or ?conditions is used nowhere else
     guarded = {
-        formula.identifier: _FORMULA_NAMES[predicate]
+        formula: _FORMULA_NAMES[predicate]
         for predicate in (_WHERE, _INSERTS)
         if (formula := formulas[predicate]) is not None
     }
     for label, found_in in document.label_formulas.items():
         shared = len(found_in) > 1
-        for identifier, name in guarded.items():
-            if shared and identifier in found_in:
+        for formula, name in guarded.items():
+            if shared and formula in found_in:
                 raise UnprocessableContent(
                     f"The blank node _:{label} of {name} must not be used anywhere else "
                     "in the patch document."
                 )
 
 
-class _TermConverter:
-    """rdflib terms of the patch formulas → pyoxigraph terms and our variables."""
-
-    def __init__(self) -> None:
-        # One pyoxigraph blank node per rdflib blank node of the patch.
-        self._blank_nodes: dict[BNode, ox.BlankNode] = {}
-
-    def patterns(self, formula: QuotedGraph | None, name: str) -> tuple[TriplePattern, ...]:
-        if formula is None:
-            return ()
-        return tuple(self._pattern(triple, name) for triple in formula)
-
-    def _pattern(self, triple: tuple[Node, Node, Node], name: str) -> TriplePattern:
-        subject, predicate, object_ = (self._term(node, name) for node in triple)
-        if isinstance(subject, ox.Literal):
-            raise UnprocessableContent(f"A triple of {name} has a literal as its subject: {subject}.")
-        if not isinstance(predicate, ox.NamedNode | Variable):
-            raise UnprocessableContent(f"A triple of {name} has {predicate} as its predicate.")
-        return (subject, predicate, object_)
-
-    def _term(self, node: Node, name: str) -> PatternTerm:
-        # Solid Protocol §N3 Patch: the formulae are non-nested
-        if isinstance(node, QuotedGraph):
-            raise UnprocessableContent(f"The formula of {name} must not contain nested formulae.")
-        if isinstance(node, RdfVariable):
-            return Variable(str(node))
-        if isinstance(node, BNode):
-            return self._blank_nodes.setdefault(node, ox.BlankNode())
-        try:
-            if isinstance(node, URIRef):
-                return ox.NamedNode(str(node))
-            if isinstance(node, Literal):
-                return _literal(node)
-        except ValueError as error:
-            raise BadRequest(f"Invalid term in {name}: {error}") from error
-        raise UnprocessableContent(f"The formula of {name} contains an unsupported term: {node!r}.")
+def _patterns(formula: Formula | None, name: str) -> tuple[TriplePattern, ...]:
+    if formula is None:
+        return ()
+    # A formula is a set of statements: the same one written twice counts once.
+    return tuple(_pattern(statement, name) for statement in dict.fromkeys(formula.statements))
 
 
-def _literal(literal: Literal) -> ox.Literal:
-    if literal.language is not None:
-        return ox.Literal(str(literal), language=literal.language)
-    if literal.datatype is not None:
-        return ox.Literal(str(literal), datatype=ox.NamedNode(str(literal.datatype)))
-    return ox.Literal(str(literal))
+def _pattern(statement: Statement, name: str) -> TriplePattern:
+    subject, predicate, object_ = (_pattern_term(node, name) for node in statement)
+    if isinstance(subject, ox.Literal):
+        raise UnprocessableContent(f"A triple of {name} has a literal as its subject: {subject}.")
+    if not isinstance(predicate, ox.NamedNode | Variable):
+        raise UnprocessableContent(f"A triple of {name} has {predicate} as its predicate.")
+    return (subject, predicate, object_)
+
+
+def _pattern_term(node: Node, name: str) -> PatternTerm:
+    # Solid Protocol §N3 Patch: the formulae are non-nested
+    if isinstance(node, Formula):
+        raise UnprocessableContent(f"The formula of {name} must not contain nested formulae.")
+    return node
 
 
 def _check_deletes_have_no_blank_nodes(deletes: tuple[TriplePattern, ...]) -> None:

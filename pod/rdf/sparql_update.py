@@ -9,25 +9,44 @@ update's literals as written, where rdflib's parser canonicalises them ("…00.0
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pyoxigraph as ox
-from pyparsing import Located, ParserElement, ParseResults
-from rdflib.plugins.sparql import parser as sparql_grammar
-from rdflib.plugins.sparql.parserutils import CompValue
 
 from pod.errors import BadRequest, Conflict, UnprocessableContent
 from pod.wac.modes import AccessMode, AccessModes
 
-# pyparsing expands tabs before parsing unless told otherwise, which would shift the positions
-# we cut the update at and turn tabs inside literals into spaces (rdflib's own parseUpdate does).
-_UPDATE = sparql_grammar.UpdateUnit.copy().parse_with_tabs()
-# Located: the grammar element plus where its match starts and ends.
-_PROLOGUE = Located(sparql_grammar.Prologue).parse_with_tabs()
-_OPERATION = Located(sparql_grammar.Update1).parse_with_tabs()
+if TYPE_CHECKING:
+    from pyparsing import ParserElement
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+
+class _Grammar(NamedTuple):
+    update: ParserElement
+    prologue: ParserElement
+    operation: ParserElement
+
+
+@functools.cache
+def _grammar() -> _Grammar:
+    """rdflib's SPARQL grammar, imported on first use: rdflib costs ~18 MB of memory at start-up."""
+    from pyparsing import Located
+    from rdflib.plugins.sparql import parser as sparql_grammar
+
+    # pyparsing expands tabs before parsing unless told otherwise, which would shift the positions
+    # we cut the update at and turn tabs inside literals into spaces (rdflib's own parseUpdate does).
+    return _Grammar(
+        update=sparql_grammar.UpdateUnit.copy().parse_with_tabs(),
+        # Located: the grammar element plus where its match starts and ends.
+        prologue=Located(sparql_grammar.Prologue).parse_with_tabs(),
+        operation=Located(sparql_grammar.Update1).parse_with_tabs(),
+    )
+
+
 # Whitespace and comments (possessive: no backtracking on long runs of blanks).
 _BLANKS = re.compile(r"(?:\s++|#[^\r\n]*+)*+")
 _SEPARATOR = re.compile(r"(?:\s++|#[^\r\n]*+)*+;")
@@ -98,6 +117,8 @@ def parse_sparql_update(text: str, base_iri: str) -> SparqlUpdatePatch:
     """
     # SPARQL 1.1 Query §19.2: \u escapes are code points, replaced before parsing.
     # Parse, check and run the same text: pyoxigraph does not do this step itself.
+    from rdflib.plugins.sparql import parser as sparql_grammar
+
     try:
         text = sparql_grammar.expandUnicodeEscapes(text)
     except ValueError as error:
@@ -119,7 +140,7 @@ def parse_sparql_update(text: str, base_iri: str) -> SparqlUpdatePatch:
 
 def _parse(text: str) -> list[CompValue]:
     try:
-        update = _UPDATE.parse_string(text, parse_all=True)[0]
+        update = _grammar().update.parse_string(text, parse_all=True)[0]
     # pyparsing raises ParseException for bad syntax; rdflib's parse actions can raise
     # others (ValueError for a bad language tag…), and deep nesting a RecursionError.
     except Exception as error:
@@ -133,12 +154,13 @@ def _split(text: str, requests: list[CompValue]) -> Iterator[_Operation]:
     Each operation runs alone so that DELETE DATA can be checked against the document as the
     operations before it left it (SPARQL 1.1 Update §3: operations apply in order).
     """
+    grammar = _grammar()
     prologues: list[str] = []
     position = 0
     for request in requests:
-        start, end = _span(_PROLOGUE, text, position)
+        start, end = _span(grammar.prologue, text, position)
         prologues.append(text[start:end])
-        operation_start, position = _span(_OPERATION, text, end)
+        operation_start, position = _span(grammar.operation, text, end)
         operation = text[operation_start:position]
         declared = "\n".join(prologues) + "\n"
         presence = _presence_query(declared, operation) if request.name == "DeleteData" else None
@@ -209,6 +231,9 @@ def _check_request(request: CompValue) -> None:
 
 def _component_names(node: Any) -> Iterator[str]:
     """Names of all the grammar components in a parse tree."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     if isinstance(node, CompValue):
         yield node.name
         for value in node.values():
@@ -233,6 +258,8 @@ def _request_modes(request: CompValue) -> set[AccessMode]:
 
 
 def _clause_quads(request: CompValue, clause: str) -> CompValue | None:
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     value = _field(request, clause)
     return _field(value, "quads") if isinstance(value, CompValue) else None
 

@@ -1,8 +1,8 @@
 """pyshacl behind two calls: compile a shapes document once, then validate data graphs against it.
 
 Both are blocking and CPU-bound: the caller runs them off the event loop (pod.shapes.deadline).
-pyshacl (about 20 MB once imported) is loaded the first time a shapes document is compiled, so a
-server whose writes meet no constraint never pays for it.
+pyshacl (about 20 MB once imported) and rdflib (about 18 MB) are loaded the first time a shapes
+document is compiled, so a server whose writes meet no constraint never pays for them.
 """
 
 from __future__ import annotations
@@ -13,16 +13,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-import rdflib
-
-from pod.shapes.terms import from_rdflib, to_rdflib
 
 if TYPE_CHECKING:
+    import rdflib
     from pyshacl import ShapesGraph
 
 SH = "http://www.w3.org/ns/shacl#"
 LDP_NON_RDF_SOURCE = "http://www.w3.org/ns/ldp#NonRDFSource"
-_TARGET_CLASS = rdflib.URIRef(SH + "targetClass")
 # How many shapes deep pyshacl follows sh:node and friends before it refuses (recursive shapes).
 MAX_VALIDATION_DEPTH = 15
 # The first lines of a meta-SHACL report are enough to say what is wrong with a shapes document.
@@ -44,13 +41,14 @@ class CompiledShapes:
 
     def __init__(self, graph: rdflib.Graph) -> None:
         from pyshacl import ShapesGraph
+        from rdflib import URIRef
 
         self._shapes: ShapesGraph = ShapesGraph(graph)
         if not self._shapes.shapes:  # harvesting: the costly part, done once per document version
             raise NotShapes("it declares no SHACL shapes")
         # DESIGN: a container that accepts non-RDF members says so in SHACL, by a shape that
         # targets ldp:NonRDFSource (the server describes a non-RDF write as one).
-        self.accepts_non_rdf = (None, _TARGET_CLASS, rdflib.URIRef(LDP_NON_RDF_SOURCE)) in graph
+        self.accepts_non_rdf = (None, URIRef(SH + "targetClass"), URIRef(LDP_NON_RDF_SOURCE)) in graph
         # pyshacl's harvested shapes keep state while they validate: one validation at a time.
         self._lock = threading.Lock()
         # A validation stopped midway (its time limit) may leave that state half-updated.
@@ -65,6 +63,8 @@ class CompiledShapes:
         """
         from pyshacl.entrypoints import meta_validate
 
+        from pod.shapes.terms import to_rdflib
+
         graph = to_rdflib(triples)
         if checked:
             return cls(graph)
@@ -77,10 +77,13 @@ class CompiledShapes:
         """Validate `data`; raises pyshacl's own errors when the shapes cannot be evaluated."""
         from pyshacl import Validator
         from pyshacl.graph_abstraction import DataGraph
+        from rdflib import Graph
+
+        from pod.shapes.terms import from_rdflib, to_rdflib
 
         options = {"inplace": True, "max_validation_depth": MAX_VALIDATION_DEPTH}
         # pyshacl compiles the shapes graph it is given each time: hand it the compiled one instead.
-        validator = Validator(DataGraph.from_rdflib(to_rdflib(data)), shacl_graph=_EMPTY, options=options)
+        validator = Validator(DataGraph.from_rdflib(to_rdflib(data)), shacl_graph=Graph(), options=options)
         validator.shacl_graph = self._shapes
         with self._lock:
             try:
@@ -89,6 +92,3 @@ class CompiledShapes:
                 self.interrupted = True  # never used again: the caller compiles the document afresh
                 raise
         return Outcome(bool(conforms), from_rdflib(report))
-
-
-_EMPTY = rdflib.Graph()

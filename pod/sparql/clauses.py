@@ -14,6 +14,7 @@ parsers, such as `trueSERVICE`) falls back to the conservative lexical check of 
 which refuses any "service" that might be the keyword. A query without the letters "service"
 in any case cannot call one and is not parsed at all.
 
+rdflib (~18 MB) is imported the first time a query mentions "service", not at start-up.
 rdflib's own grammar objects are shared with the rest of the server (SPARQL Update PATCH), so
 this module parses with a private deep copy, in which the ServiceGraphPattern rule also notes
 where it starts and ends (rdflib's own `service_string` is the first SERVICE-looking text
@@ -28,16 +29,15 @@ import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
-
-from pyparsing import And, Empty, Optional, ParserElement, ParseResults, Suppress, ZeroOrMore
-from rdflib.plugins.sparql import parser as sparql_grammar
-from rdflib.plugins.sparql.parserutils import Comp, CompValue, Param, ParamList, ParamValue
-from rdflib.term import URIRef, Variable
 
 from pod.errors import BadRequest
 from pod.sparql import scan
+
+if TYPE_CHECKING:
+    from pyparsing import ParserElement, ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
 
 _SERVICE_WORD = re.compile("service", re.IGNORECASE)
 # Larger queries that mention "service" get the lexical check only: the grammar takes ~0.5 s on 64 KiB.
@@ -68,16 +68,21 @@ class ServiceQuery:
     clauses: tuple[ServiceClause, ...]
 
 
-class _LocatedService(Comp):
+@functools.cache
+def _located_service() -> type:
     """rdflib's ServiceGraphPattern, which also remembers where it ends (pyparsing passes the end here)."""
+    from rdflib.plugins.sparql.parserutils import Comp, CompValue, ParamValue
 
-    def postParse(self, instring: str, loc: int, tokenList: ParseResults) -> CompValue:
-        clause = CompValue(self.name)
-        for token in tokenList:
-            if isinstance(token, ParamValue):
-                clause[token.name] = token.tokenList
-        clause["end"] = loc
-        return clause
+    class LocatedService(Comp):
+        def postParse(self, instring: str, loc: int, tokenList: ParseResults) -> CompValue:
+            clause = CompValue(self.name)
+            for token in tokenList:
+                if isinstance(token, ParamValue):
+                    clause[token.name] = token.tokenList
+            clause["end"] = loc
+            return clause
+
+    return LocatedService
 
 
 def _location(_text: str, loc: int, _tokens: ParseResults) -> int:
@@ -87,6 +92,10 @@ def _location(_text: str, loc: int, _tokens: ParseResults) -> int:
 @functools.cache
 def grammar() -> ParserElement:
     """A private copy of rdflib's Query rule whose SERVICE clauses note where they and their pattern start."""
+    from pyparsing import Optional, Suppress, ZeroOrMore
+    from rdflib.plugins.sparql import parser as sparql_grammar
+    from rdflib.plugins.sparql.parserutils import Param, ParamList
+
     memo: dict[int, Any] = {}
     query: ParserElement = copy.deepcopy(sparql_grammar.Query, memo)
     service = memo[id(sparql_grammar.ServiceGraphPattern)]
@@ -97,7 +106,7 @@ def grammar() -> ParserElement:
     for ignored in query.ignoreExprs:  # comments, as everywhere else in the grammar
         rule.ignore(ignored)
     service.expr = rule
-    service.__class__ = _LocatedService
+    service.__class__ = _located_service()
     # rdflib writes [55] TriplesBlock ::= TriplesSameSubjectPath ( '.' TriplesBlock? )? as recursion,
     # a few Python frames per triple: a hundred triples in one block exceed the recursion limit.
     # The same language as a loop, so that long queries parse too (and [74] ConstructTriples alike).
@@ -117,6 +126,8 @@ def grammar() -> ParserElement:
 
 def _sequence(element: ParserElement) -> list[ParserElement]:
     """The elements of a sequence (`a + b + c` nests as And(And(a, b), c)), in order."""
+    from pyparsing import And
+
     if isinstance(element, And):
         return [part for inner in element.exprs for part in _sequence(inner)]
     return [element]
@@ -128,6 +139,8 @@ def _field(node: CompValue, name: str) -> Any:
 
 
 def _marker() -> ParserElement:
+    from pyparsing import Empty
+
     return Empty().set_parse_action(_location)
 
 
@@ -143,6 +156,9 @@ def find_services(query: str, base_iri: str) -> ServiceQuery:
     """
     if not mentions_service(query):
         return ServiceQuery(query, ())
+    from rdflib.plugins.sparql import parser as sparql_grammar
+    from rdflib.term import Variable
+
     try:
         # SPARQL 1.1 Query §19.2: code point escapes are replaced before parsing.
         expanded = sparql_grammar.expandUnicodeEscapes(query)
@@ -199,6 +215,8 @@ def _declarations(prologue: ParseResults, base_iri: str) -> tuple[str, dict[str,
 
 
 def _remote_query(graph: object, pattern: str, base: str, prefixes: dict[str, str]) -> str:
+    from rdflib.term import URIRef
+
     lines = []
     if any(not urlsplit(str(iri)).scheme for iri in _terms(graph, URIRef)):
         lines.append(f"BASE <{base}>")
@@ -211,6 +229,9 @@ def _remote_query(graph: object, pattern: str, base: str, prefixes: dict[str, st
 
 
 def _endpoint(term: object, base: str, prefixes: dict[str, str]) -> str:
+    from rdflib.plugins.sparql.parserutils import CompValue
+    from rdflib.term import Variable
+
     if isinstance(term, Variable):
         # SPARQL 1.1 Federated Query allows `SERVICE ?endpoint`, which cannot be checked before it runs.
         raise BadRequest(
@@ -227,6 +248,9 @@ def _endpoint(term: object, base: str, prefixes: dict[str, str]) -> str:
 
 def _service_patterns(tree: object) -> Iterator[CompValue]:
     """The outermost ServiceGraphPattern nodes of a parse tree, in the order they are written."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     if isinstance(tree, CompValue):
         if tree.name == "ServiceGraphPattern":
             yield tree
@@ -240,6 +264,9 @@ def _service_patterns(tree: object) -> Iterator[CompValue]:
 
 def _terms(tree: object, kind: type[Any]) -> Iterator[Any]:
     """Every term of a kind (Variable, URIRef) in a parse tree, in the order they are written."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     if isinstance(tree, kind):
         yield tree
     elif isinstance(tree, CompValue):
@@ -252,6 +279,9 @@ def _terms(tree: object, kind: type[Any]) -> Iterator[Any]:
 
 def _pnames(tree: object) -> Iterator[CompValue]:
     """Every prefixed name in a parse tree (IRIs written `prefix:local`, datatypes too)."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     if isinstance(tree, CompValue):
         if tree.name == "pname":
             yield tree

@@ -1,0 +1,522 @@
+"""A tokenizer and recursive-descent parser for the subset of Notation3 that N3 Patch uses.
+
+The subset (W3C Notation3 Language and RDF 1.1 Turtle grammars, Solid Protocol §5.3.1):
+
+- directives `@prefix p: <iri> .`, `@base <iri> .` and the SPARQL-style `PREFIX` / `BASE`;
+- IRIs `<…>` (with `\\uXXXX` / `\\UXXXXXXXX` escapes), resolved against the base by
+  RFC 3986 §5.2; prefixed names with the Turtle PN_LOCAL rules (`%XX`, `\\`-escapes); `a`;
+- blank nodes `_:label`, `[]` and `[ predicate-object list ]`; collections `( … )`;
+- literals in the four quoted forms with ECHAR / UCHAR escapes, `@lang` and `^^datatype`;
+  integers, decimals and doubles (their lexical form kept as written); `true` / `false`;
+- variables `?name` and formulas `{ … }`; `#` comments;
+- statements `subject predicate object` with `;` and `,` lists. Any term may stand as subject
+  or predicate here: the N3 Patch checks reject what RDF does not allow.
+
+Everything else of N3 (`=>`, `<=`, `=`, `@forAll`, `@keywords`, paths, `is … of`, `has`…) is a
+syntax error. Every loop consumes input and nesting is capped, so hostile input cannot hang the
+parser or exhaust the stack.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import NamedTuple, TypeAlias
+
+import pyoxigraph as ox
+
+MAX_DEPTH = 32  # nesting of `[`, `(` and `{`; a patch needs 1
+
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = ox.NamedNode(_RDF + "type")
+_RDF_FIRST = ox.NamedNode(_RDF + "first")
+_RDF_REST = ox.NamedNode(_RDF + "rest")
+_RDF_NIL = ox.NamedNode(_RDF + "nil")
+_NUMBER_TYPES = {
+    "INTEGER": ox.NamedNode(_XSD + "integer"),
+    "DECIMAL": ox.NamedNode(_XSD + "decimal"),
+    "DOUBLE": ox.NamedNode(_XSD + "double"),
+}
+_BOOLEAN = ox.NamedNode(_XSD + "boolean")
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """An N3 `?name` variable of a patch formula.
+
+    Our own type rather than `pyoxigraph.Variable`, which only accepts SPARQL variable names.
+    """
+
+    name: str
+
+
+class Formula:
+    """A formula `{ … }`, or the document itself: its statements in document order.
+
+    Formulas compare by identity: two formulas written alike are still two formulas.
+    """
+
+    __slots__ = ("statements",)
+
+    def __init__(self) -> None:
+        self.statements: list[Statement] = []
+
+
+Node: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | Variable | Formula
+Statement: TypeAlias = tuple[Node, Node, Node]
+
+
+@dataclass(frozen=True)
+class N3Document:
+    """A parsed document: its root formula, and the formulas each `_:label` occurs in."""
+
+    root: Formula
+    label_formulas: dict[str, set[Formula]] = field(default_factory=dict)
+
+
+class N3SyntaxError(ValueError):
+    """The text is not in the supported N3 subset; the message gives line and column."""
+
+    def __init__(self, text: str, position: int, reason: str) -> None:
+        line = text.count("\n", 0, position) + 1
+        column = position - text.rfind("\n", 0, position)
+        super().__init__(f"Bad syntax at line {line}, column {column}: {reason}")
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_SKIP = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*)*")  # whitespace and comments
+_IRI = rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]++|{_UCHAR})*+>"  # possessive: linear
+_STRING = (
+    r'"""(?:"{0,2}(?:[^"\\]|\\.))*"""'
+    r"|'''(?:'{0,2}(?:[^'\\]|\\.))*'''"
+    r'|"(?!"")(?:[^"\\\r\n]|\\.)*"'
+    r"|'(?!'')(?:[^'\\\r\n]|\\.)*'"
+)
+_NUMBERS = (
+    ("DOUBLE", r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
+    ("DECIMAL", r"[+-]?[0-9]*\.[0-9]+"),
+    ("INTEGER", r"[+-]?[0-9]+"),
+)
+_PNAME = ("PNAME", f"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?")
+_NAMES = (_PNAME, ("WORD", r"[A-Za-z][A-Za-z0-9_]*"))
+_FIRST_CHARACTERS = {
+    "<": (("IRI", _IRI),),
+    '"': (("STRING", _STRING),),
+    "'": (("STRING", _STRING),),
+    "_": (("BLANK", f"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"),),
+    "?": (("VAR", f"\\?[{_PN_CHARS_U}0-9][{_PN_CHARS}]*"),),
+    "@": (("AT", r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*"),),
+    "^": (("^^", r"\^\^"),),
+    ".": (*_NUMBERS, (".", r"\.")),
+    **dict.fromkeys("+-0123456789", _NUMBERS),
+    **dict.fromkeys(string.ascii_letters + ":", _NAMES),
+}
+# By the first character of a token, the token kinds it may start, each with its regex.
+_TOKENS_BY_FIRST = {
+    character: tuple((kind, re.compile(pattern, re.DOTALL)) for kind, pattern in choices)
+    for character, choices in _FIRST_CHARACTERS.items()
+}
+_OTHER_TOKENS = _TOKENS_BY_FIRST[":"][:1]  # a non-ASCII character may start a prefixed name
+_PUNCTUATION = frozenset(";,[](){}")
+_ERROR_REASONS = {
+    "<": "Invalid term: malformed or unterminated IRI reference",
+    '"': "malformed or unterminated string literal",
+    "'": "malformed or unterminated string literal",
+}
+
+
+class Token(NamedTuple):
+    kind: str  # IRI, STRING, BLANK, VAR, AT, PNAME, WORD, a number type, END, or the punctuation
+    text: str
+    position: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """The tokens of the text, ending with an END token; N3SyntaxError on a stray character."""
+    tokens: list[Token] = []
+    skip = _SKIP.match
+    position, end = 0, len(text)
+    while True:
+        position = _end(skip(text, position))
+        if position == end:
+            tokens.append(Token("END", "", position))
+            return tokens
+        character = text[position]
+        if character in _PUNCTUATION:
+            tokens.append(Token(character, character, position))
+            position += 1
+            continue
+        token = _token(text, position, _TOKENS_BY_FIRST.get(character, _OTHER_TOKENS))
+        tokens.append(token)
+        position += len(token.text)
+
+
+def _end(found: re.Match[str] | None) -> int:
+    assert found is not None  # the skip pattern matches the empty string
+    return found.end()
+
+
+def _token(text: str, position: int, choices: tuple[tuple[str, re.Pattern[str]], ...]) -> Token:
+    for kind, pattern in choices:
+        found = pattern.match(text, position)
+        if found is not None:
+            return Token(kind, found.group(), position)
+    character = text[position]
+    raise N3SyntaxError(text, position, _ERROR_REASONS.get(character, f"unexpected character {character!r}"))
+
+
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+_IRI_FORBIDDEN = re.compile(r"[<>\"{}|^`\\\x00-\x20]")
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+
+
+def _unescape_one(found: re.Match[str]) -> str:
+    short, long, character = found.groups()
+    if character is not None:
+        if character not in _ECHAR:
+            raise ValueError(f"unknown escape \\{character}")
+        return _ECHAR[character]
+    code = int(short or long, 16)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        raise ValueError(f"escape of an invalid code point U+{code:X}")
+    return chr(code)
+
+
+def unescape(text: str) -> str:
+    """ECHAR and UCHAR escapes replaced (Turtle §6.4); ValueError on an unknown escape."""
+    return _ESCAPE.sub(_unescape_one, text) if "\\" in text else text
+
+
+# --- IRI resolution (RFC 3986 §5.2) -----------------------------------------------------
+
+_REFERENCE = re.compile(
+    r"(?:([A-Za-z][A-Za-z0-9+.\-]*):)?(?://([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?", re.DOTALL
+)
+_Parts: TypeAlias = tuple[str | None, str | None, str, str | None, str | None]
+
+
+def _split(reference: str) -> _Parts:
+    found = _REFERENCE.fullmatch(reference)
+    assert found is not None  # every string matches (RFC 3986 Appendix B)
+    scheme, authority, path, query, fragment = found.groups()
+    return scheme, authority, path, query, fragment
+
+
+def resolve_iri(reference: str, base: str) -> str:
+    """The target IRI of a reference against a base (RFC 3986 §5.2.2, strict)."""
+    scheme, authority, path, query, fragment = _split(reference)
+    if scheme is not None:
+        return _recompose(scheme, authority, _remove_dot_segments(path), query, fragment)
+    base_scheme, base_authority, base_path, base_query, _ = _split(base)
+    if authority is not None:
+        path = _remove_dot_segments(path)
+    elif path == "":
+        authority, path = base_authority, base_path
+        query = base_query if query is None else query
+    else:
+        authority = base_authority
+        if not path.startswith("/"):
+            path = _merge(base_authority, base_path, path)
+        path = _remove_dot_segments(path)
+    return _recompose(base_scheme, authority, path, query, fragment)
+
+
+def _merge(base_authority: str | None, base_path: str, path: str) -> str:
+    # RFC 3986 §5.2.3
+    if base_authority is not None and base_path == "":
+        return "/" + path
+    return base_path[: base_path.rfind("/") + 1] + path
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 §5.2.4, walking the input with an index (linear, whatever the input)."""
+    if "." not in path:
+        return path
+    output: list[str] = []
+    i, end = 0, len(path)
+    while i < end:
+        if path.startswith("../", i):
+            i += 3
+        elif path.startswith("./", i) or path.startswith("/./", i):
+            i += 2
+        elif path.startswith("/../", i):
+            i += 3
+            _pop(output)
+        elif path.startswith("/.", i) and i + 2 == end:
+            output.append("/")
+            i = end
+        elif path.startswith("/..", i) and i + 3 == end:
+            _pop(output)
+            output.append("/")
+            i = end
+        elif path[i:] in (".", ".."):
+            i = end
+        else:
+            next_slash = path.find("/", i + 1 if path[i] == "/" else i)
+            segment_end = end if next_slash == -1 else next_slash
+            output.append(path[i:segment_end])
+            i = segment_end
+    return "".join(output)
+
+
+def _pop(output: list[str]) -> None:
+    if output:
+        output.pop()
+
+
+def _recompose(
+    scheme: str | None, authority: str | None, path: str, query: str | None, fragment: str | None
+) -> str:
+    # RFC 3986 §5.3
+    parts = [] if scheme is None else [scheme, ":"]
+    if authority is not None:
+        parts += ["//", authority]
+    parts.append(path)
+    if query is not None:
+        parts += ["?", query]
+    if fragment is not None:
+        parts += ["#", fragment]
+    return "".join(parts)
+
+
+# --- grammar ----------------------------------------------------------------------------
+
+
+def parse_n3(text: str, base_iri: str) -> N3Document:
+    """Parse a document of the supported N3 subset; N3SyntaxError when it is not one."""
+    return _Parser(text, base_iri).document()
+
+
+class _Parser:
+    """Recursive descent over the tokens; `self.depth` bounds the recursion."""
+
+    def __init__(self, text: str, base_iri: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.index = 0
+        self.depth = 0
+        self.base = base_iri
+        self.prefixes: dict[str, str] = {}
+        self.iris: dict[str, ox.NamedNode] = {}
+        self.labels: dict[tuple[Formula, str], ox.BlankNode] = {}
+        self.label_formulas: defaultdict[str, set[Formula]] = defaultdict(set)
+
+    # token access
+
+    def peek(self) -> Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.index]
+        if token.kind != "END":
+            self.index += 1
+        return token
+
+    def expect(self, kind: str, what: str) -> Token:
+        token = self.peek()
+        if token.kind != kind:
+            raise self.error(token, f"expected {what}")
+        return self.advance()
+
+    def error(self, token: Token, reason: str) -> N3SyntaxError:
+        found = "the end of the document" if token.kind == "END" else repr(token.text)
+        return N3SyntaxError(self.text, token.position, f"{reason}, found {found}")
+
+    # statements
+
+    def document(self) -> N3Document:
+        root = Formula()
+        self.statements(root, closing="END")
+        return N3Document(root, dict(self.label_formulas))
+
+    def statements(self, formula: Formula, closing: str) -> None:
+        # N3 `formulaContent`: within `{ }` the last statement needs no final `.`
+        while self.peek().kind != closing:
+            if self.directive():
+                continue
+            self.triples(formula)
+            if self.peek().kind == ".":
+                self.advance()
+            elif closing != "}" or self.peek().kind != "}":
+                raise self.error(self.peek(), "expected '.' after a statement")
+
+    def directive(self) -> bool:
+        token = self.peek()
+        keyword = token.text.lower() if token.kind == "WORD" else token.text
+        if token.kind not in ("AT", "WORD") or keyword not in ("@prefix", "@base", "prefix", "base"):
+            if token.kind == "AT":
+                raise self.error(token, "unsupported directive (only @prefix and @base)")
+            return False
+        self.advance()
+        if keyword.endswith("prefix"):
+            name = self.expect("PNAME", "a prefix name 'p:'")
+            if not name.text.endswith(":") or name.text.count(":") != 1:
+                raise self.error(name, "expected a prefix name 'p:'")
+            self.prefixes[name.text[:-1]] = self.iri(self.expect("IRI", "an IRI <…>")).value
+        else:
+            self.base = self.iri(self.expect("IRI", "an IRI <…>")).value
+            self.iris.clear()  # the cache holds IRIs resolved against the former base
+        if keyword.startswith("@"):
+            self.expect(".", "'.' after the directive")
+        return True
+
+    def triples(self, formula: Formula) -> None:
+        if self.peek().kind == "[":
+            subject = self.term(formula)
+            # Turtle: a `[ … ]` subject may stand alone as a statement
+            if self.peek().kind in (".", "}", "END"):
+                return
+        else:
+            subject = self.term(formula)
+        self.predicate_objects(formula, subject)
+
+    def predicate_objects(self, formula: Formula, subject: Node) -> None:
+        while True:
+            predicate = self.verb(formula)
+            formula.statements.append((subject, predicate, self.term(formula)))
+            while self.peek().kind == ",":
+                self.advance()
+                formula.statements.append((subject, predicate, self.term(formula)))
+            if self.peek().kind != ";":
+                return
+            while self.peek().kind == ";":
+                self.advance()
+            if self.peek().kind in (".", "]", "}", "END"):
+                return
+
+    def verb(self, formula: Formula) -> Node:
+        token = self.peek()
+        if token.kind == "WORD" and token.text == "a":
+            self.advance()
+            return RDF_TYPE
+        return self.term(formula)
+
+    # terms
+
+    def term(self, formula: Formula) -> Node:
+        token = self.advance()
+        kind = token.kind
+        if kind == "IRI":
+            return self.iri(token)
+        if kind == "PNAME":
+            return self.prefixed_name(token)
+        if kind == "BLANK":
+            return self.labelled_blank_node(formula, token.text[2:])
+        if kind == "VAR":
+            return Variable(token.text[1:])
+        if kind == "STRING":
+            return self.literal(token)
+        if kind in _NUMBER_TYPES:
+            return ox.Literal(token.text, datatype=_NUMBER_TYPES[kind])
+        if kind == "WORD" and token.text in ("true", "false"):
+            return ox.Literal(token.text, datatype=_BOOLEAN)
+        if kind in ("[", "(", "{"):
+            return self.nested(formula, token)
+        raise self.error(token, "expected an RDF term")
+
+    def iri(self, token: Token) -> ox.NamedNode:
+        cached = self.iris.get(token.text)
+        if cached is not None:
+            return cached
+        try:
+            reference = unescape(token.text[1:-1])
+            if _IRI_FORBIDDEN.search(reference):
+                raise ValueError("an escape stands for a character IRIs cannot contain")
+            node = ox.NamedNode(resolve_iri(reference, self.base))
+        except ValueError as error:
+            raise self.error(token, f"Invalid term: {error}") from error
+        self.iris[token.text] = node
+        return node
+
+    def prefixed_name(self, token: Token) -> ox.NamedNode:
+        prefix, _, local = token.text.partition(":")
+        namespace = self.prefixes.get(prefix)
+        if namespace is None:
+            raise self.error(token, f"the prefix '{prefix}:' is not bound")
+        try:
+            return ox.NamedNode(namespace + _LOCAL_ESCAPE.sub(r"\1", local))
+        except ValueError as error:
+            raise self.error(token, f"Invalid term: {error}") from error
+
+    def labelled_blank_node(self, formula: Formula, label: str) -> ox.BlankNode:
+        # Like rdflib, a label names one blank node per formula; where it occurs is recorded.
+        self.label_formulas[label].add(formula)
+        return self.labels.setdefault((formula, label), ox.BlankNode())
+
+    def literal(self, token: Token) -> ox.Literal:
+        quote = 3 if token.text[:3] in ('"""', "'''") else 1
+        try:
+            value = unescape(token.text[quote:-quote])
+            following = self.peek()
+            if following.kind == "AT":
+                self.advance()
+                return ox.Literal(value, language=following.text[1:])
+            if following.kind == "^^":
+                self.advance()
+                return ox.Literal(value, datatype=self.datatype())
+            return ox.Literal(value)
+        except ValueError as error:
+            raise self.error(token, f"Invalid term: {error}") from error
+
+    def datatype(self) -> ox.NamedNode:
+        token = self.advance()
+        if token.kind == "IRI":
+            return self.iri(token)
+        if token.kind == "PNAME":
+            return self.prefixed_name(token)
+        raise self.error(token, "expected a datatype IRI after '^^'")
+
+    # nested structures
+
+    def nested(self, formula: Formula, opening: Token) -> Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(opening, f"nesting deeper than {MAX_DEPTH} levels")
+        try:
+            if opening.kind == "[":
+                return self.property_list(formula)
+            if opening.kind == "(":
+                return self.collection(formula)
+            return self.formula()
+        finally:
+            self.depth -= 1
+
+    def property_list(self, formula: Formula) -> ox.BlankNode:
+        node = ox.BlankNode()
+        if self.peek().kind != "]":
+            self.predicate_objects(formula, node)
+        self.expect("]", "']'")
+        return node
+
+    def collection(self, formula: Formula) -> ox.NamedNode | ox.BlankNode:
+        items: list[Node] = []
+        while self.peek().kind != ")":
+            items.append(self.term(formula))
+        self.advance()
+        head: ox.NamedNode | ox.BlankNode = _RDF_NIL
+        for item in reversed(items):
+            cell = ox.BlankNode()
+            formula.statements += [(cell, _RDF_FIRST, item), (cell, _RDF_REST, head)]
+            head = cell
+        return head
+
+    def formula(self) -> Formula:
+        formula = Formula()
+        self.statements(formula, closing="}")
+        self.advance()
+        return formula
