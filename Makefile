@@ -20,7 +20,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/pod serve --host $(HOST) --port $(PORT) --data-dir $(DATA)
 
-test: $(STAMP) interop-deps
+test: $(STAMP) interop-deps peer-deps
 	$(BIN)/ruff check pod tests
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -rs -m "not faults"
@@ -71,6 +71,15 @@ $(NODE_STAMP): bench/package.json bench/package-lock.json
 
 bench: $(BENCH_STAMP) $(NODE_STAMP)
 	$(BIN)/python bench/run.py $(if $(QUICK),--quick) $(if $(PROFILE),--profile)
+
+# The same CSS and NSS write the data folders `pod import --from-css/--from-nss` is tested on
+# (tests/operations/test_migrate.py): `make test` installs them too, and says so when it cannot.
+.PHONY: peer-deps
+
+peer-deps:
+	@if command -v node >/dev/null && command -v npm >/dev/null; then \
+		$(MAKE) --no-print-directory -s $(NODE_STAMP); \
+	else echo "*** node/npm not found: the migration tests on real CSS/NSS folders (tests/operations) will be SKIPPED ***"; fi
 
 # `make bench-features`: pod alone, on the workloads of single features (bench/README.md "Feature workloads"):
 # WAC's cost on reads (issue 5), notifications under load (issue 9), SPARQL speed (issue 10). QUICK=1: each

@@ -7,19 +7,24 @@ refuses escaping or duplicate names, anything but regular files, absurd sizes an
 files the manifest does not list (or lists and lacks) and checksums that fail; it builds the
 new pod in the internal folder and renames it into place only when all is well, so a refused
 archive leaves nothing behind. URLs into the old pod are rewritten, in RDF (ACLs included),
-to the new pod's URL.
+to the new pod's URL (`Relocation`, also used by `pod import --from-css/--from-nss`).
+
+The archive is produced member by member (`PodExport`): `pod export` writes it to a file and the
+owner's dashboard streams it, holding at most one small document in memory at a time.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
 import shutil
 import tarfile
+import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -27,7 +32,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from pod import __version__
-from pod.errors import BadRequest, Conflict
+from pod.errors import BadRequest, Conflict, NotFound
 from pod.ldp.identifiers import ResourceIdentifier, parse_path
 from pod.rdf import formats
 from pod.storage import names
@@ -41,6 +46,10 @@ MAX_MEMBERS = 1_000_000
 MAX_MEMBER_BYTES = 4 * 1024**3
 MAX_TOTAL_BYTES = 256 * 1024**3
 MAX_MANIFEST_BYTES = 512 * 1024**2
+# Export: documents up to this size are read whole; larger ones are copied to a temporary file
+# first (their size must be known before their tar header, and must not change under it).
+INLINE_EXPORT_BYTES = 1024 * 1024
+EXPORT_CHUNK = 256 * 1024
 
 
 class ArchiveError(BadRequest):
@@ -77,6 +86,84 @@ class Manifest:
 # -- export ---------------------------------------------------------------------------------------
 
 
+class PodExport:
+    """A pod as a tar stream (`chunks()`), member by member; the manifest is the last member.
+
+    Written as tarfile would write it (PAX headers, 512-byte blocks, two zero blocks and padding
+    to a 10 KiB record at the end), so any tar reader and `pod import` read it. A document deleted
+    while the export runs is left out.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        root: ResourceIdentifier,
+        pod_url: str,
+        webids: list[str],
+        protected: dict[str, list[list[str]]] | None = None,
+    ) -> None:
+        self.store = store
+        self.root = root
+        self.manifest = Manifest(pod_url, sorted(webids), protected=protected or {})
+        self._written = 0
+
+    def _emit(self, data: bytes) -> bytes:
+        self._written += len(data)
+        return data
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        pending = [self.root]
+        while pending:
+            container = pending.pop()
+            self.manifest.containers.append(_relative(self.root, container))
+            for child in sorted(await self.store.children(container), key=lambda c: c.identifier.path):
+                if child.identifier.is_container:
+                    pending.append(child.identifier)
+                    continue
+                path = _relative(self.root, child.identifier)
+                try:
+                    async for chunk in self._document(path, child.identifier, child.size, child.content_type):
+                        yield chunk
+                except (NotFound, FileNotFoundError):
+                    continue  # deleted since the listing: not part of this export
+        body = self.manifest.to_json()
+        yield self._emit(_header(MANIFEST, len(body)) + body + _padding(len(body)))
+        # The end of a tar: two zero blocks, then zeros up to a whole record (as tarfile writes it).
+        end = 2 * tarfile.BLOCKSIZE
+        end += -(self._written + end) % tarfile.RECORDSIZE
+        yield self._emit(b"\0" * end)
+
+    async def _document(
+        self, path: str, identifier: ResourceIdentifier, size: int, media_type: str | None
+    ) -> AsyncIterator[bytes]:
+        digest = hashlib.sha256()
+        if size <= INLINE_EXPORT_BYTES:
+            data = await self.store.read(identifier)
+            digest.update(data)
+            size = len(data)
+            # Nothing is yielded before the document is read whole: a failed read leaves no trace.
+            self._record(path, media_type, size, digest)
+            yield self._emit(_header(PREFIX + path, size) + data + _padding(size))
+            return
+        with tempfile.TemporaryFile() as spool:
+            size = 0
+            async for chunk in self.store.stream(identifier):
+                digest.update(chunk)
+                size += len(chunk)
+                await asyncio.to_thread(spool.write, chunk)
+            spool.seek(0)
+            self._record(path, media_type, size, digest)
+            yield self._emit(_header(PREFIX + path, size))
+            while chunk := await asyncio.to_thread(spool.read, EXPORT_CHUNK):
+                yield self._emit(chunk)
+            yield self._emit(_padding(size))
+
+    def _record(self, path: str, media_type: str | None, size: int, digest: Any) -> None:
+        self.manifest.documents.append(
+            {"path": path, "type": media_type, "size": size, "sha256": digest.hexdigest()}
+        )
+
+
 async def export_pod(
     store: Store,
     root: ResourceIdentifier,
@@ -86,51 +173,26 @@ async def export_pod(
     protected: dict[str, list[list[str]]] | None = None,
 ) -> Manifest:
     """Write the pod under `root` to `out` as a tar stream; the manifest is the last member."""
-    manifest = Manifest(pod_url, sorted(webids), protected=protected or {})
-    with tarfile.open(fileobj=out, mode="w|") as tar:
-        pending = [root]
-        while pending:
-            container = pending.pop()
-            manifest.containers.append(_relative(root, container))
-            for child in sorted(await store.children(container), key=lambda c: c.identifier.path):
-                if child.identifier.is_container:
-                    pending.append(child.identifier)
-                    continue
-                data = await store.read(child.identifier)
-                path = _relative(root, child.identifier)
-                manifest.documents.append(
-                    {
-                        "path": path,
-                        "type": child.content_type,
-                        "size": len(data),
-                        "sha256": hashlib.sha256(data).hexdigest(),
-                    }
-                )
-                _add(tar, PREFIX + path, data)
-        _add(tar, MANIFEST, manifest.to_json())
-    return manifest
+    export = PodExport(store, root, pod_url, webids, protected)
+    async for chunk in export.chunks():
+        out.write(chunk)
+    return export.manifest
 
 
 def _relative(root: ResourceIdentifier, identifier: ResourceIdentifier) -> str:
     return identifier.path[len(root.path) :]
 
 
-def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+def _header(name: str, size: int) -> bytes:
     info = tarfile.TarInfo(name)
-    info.size = len(data)
+    info.size = size
     info.mtime = int(time.time())
     info.mode = 0o600
-    tar.addfile(info, _Reader(data))
+    return info.tobuf(tarfile.PAX_FORMAT, tarfile.ENCODING, "surrogateescape")
 
 
-class _Reader:
-    def __init__(self, data: bytes) -> None:
-        self._view = memoryview(data)
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._view[: None if size < 0 else size]
-        self._view = self._view[len(chunk) :]
-        return bytes(chunk)
+def _padding(size: int) -> bytes:
+    return b"\0" * (-size % tarfile.BLOCKSIZE)
 
 
 # -- import ---------------------------------------------------------------------------------------
@@ -237,23 +299,111 @@ def read_archive(source: IO[bytes], staging: Path) -> tuple[dict[str, Any], dict
     return manifest, files
 
 
-def rewrite_graph(graph: formats.Graph, old: str, new: str) -> tuple[formats.Graph, int]:
-    """Every IRI that points into the old pod, pointed into the new one instead."""
+class Relocation:
+    """Where IRIs that pointed into moved pods point now: old pod URL → new pod URL.
+
+    Old URLs end with '/'; an IRI is moved by the longest old URL it starts with (a pod at
+    `http://old/` and another at `http://old/bob/` both move right), found by looking up its
+    prefixes at each '/', so a migration of thousands of pods costs a few lookups per IRI.
+    """
+
+    def __init__(self, moves: Mapping[str, str]) -> None:
+        self.moves = dict(moves)
+        self._slashes = max((old.count("/") for old in self.moves), default=0)
+
+    def __call__(self, iri: str) -> str | None:
+        """The IRI's new value, or None when it points into no moved pod."""
+        best = None
+        pos, seen = iri.find("/"), 0
+        while pos >= 0 and seen < self._slashes:
+            seen += 1
+            if iri[: pos + 1] in self.moves:
+                best = iri[: pos + 1]
+            pos = iri.find("/", pos + 1)
+        if best is not None:
+            return self.moves[best] + iri[len(best) :]
+        # A pod's URL without its trailing slash names the pod too.
+        new = self.moves.get(iri + "/")
+        return None if new is None else new[:-1]
+
+
+class _PrefixRelocation(Relocation):
+    """An old URL without its trailing slash (an archive made elsewhere): a plain prefix match."""
+
+    def __init__(self, old: str, new: str) -> None:
+        super().__init__({})
+        self.old, self.new = old, new
+
+    def __call__(self, iri: str) -> str | None:
+        return self.new + iri[len(self.old) :] if iri.startswith(self.old) else None
+
+
+def relocation_of(old: str, new: str) -> Relocation:
+    """The Relocation of one pod (`pod import` of an archive)."""
+    return Relocation({old: new}) if old.endswith("/") else _PrefixRelocation(old, new)
+
+
+def relocate_graph(graph: formats.Graph, relocation: Relocation) -> tuple[formats.Graph, int]:
+    """Every IRI that points into a moved pod, pointed into its new place; (graph, IRIs moved)."""
     changed = 0
 
     def move(term: Any) -> Any:
         nonlocal changed
-        if isinstance(term, ox.NamedNode) and term.value.startswith(old):
-            changed += 1
-            return ox.NamedNode(new + term.value[len(old) :])
+        if isinstance(term, ox.NamedNode):
+            moved = relocation(term.value)
+            if moved is not None:
+                changed += 1
+                return ox.NamedNode(moved)
         return term
 
     result = [ox.Triple(move(t.subject), move(t.predicate), move(t.object)) for t in graph]
     return result, changed
 
 
+def rewrite_graph(graph: formats.Graph, old: str, new: str) -> tuple[formats.Graph, int]:
+    """Every IRI that points into the old pod, pointed into the new one instead."""
+    return relocate_graph(graph, relocation_of(old, new))
+
+
 def rewrite_iri(iri: str, old: str, new: str) -> str:
     return new + iri[len(old) :] if iri.startswith(old) else iri
+
+
+def rewrite_document(
+    data: bytes, media_type: str, old_iri: str, relocation: Relocation, new_iri: str | None = None
+) -> tuple[bytes, bool]:
+    """An RDF document that lived at `old_iri`, with every IRI into a moved pod moved.
+
+    Relative IRIs are resolved against the old URL, so `</profile/card#me>` on a server that
+    gave each pod a host of its own still names the owner once the pod lives under a path.
+    With `new_iri`, a document that already means the same at its new URL (its relative IRIs
+    resolve to the moved ones, and no absolute IRI moved) is kept byte for byte, comments and
+    layout included. Returns (bytes, whether they changed); BadRequest when it does not parse.
+    """
+    graph = formats.parse(data, media_type, old_iri)
+    moved, changed = relocate_graph(graph, relocation)
+    if not changed:
+        return data, False
+    if new_iri is not None and _same_graph(moved, formats.parse(data, media_type, new_iri)):
+        return data, False
+    return formats.serialize(moved, media_type), True
+
+
+def _same_graph(first: formats.Graph, second: formats.Graph) -> bool:
+    """Two parses of one document, triple by triple (blank nodes matched by position)."""
+    if len(first) != len(second):
+        return False
+    blanks: dict[str, str] = {}
+
+    def same(a: Any, b: Any) -> bool:
+        if isinstance(a, ox.BlankNode) and isinstance(b, ox.BlankNode):
+            return blanks.setdefault(a.value, b.value) == b.value
+        return bool(a == b)
+
+    return all(
+        same(a.subject, b.subject) and same(a.predicate, b.predicate) and same(a.object, b.object)
+        for a, b in zip(first, second, strict=True)
+    )
 
 
 def build_pod(
@@ -261,6 +411,7 @@ def build_pod(
 ) -> tuple[int, int]:
     """Lay the pod out in `folder` as the FileStore stores it; (documents rewritten, total bytes)."""
     old_url = str(manifest["pod_url"])
+    relocation = relocation_of(old_url, new_url)
     folder.mkdir()
     for path in sorted(str(p) for p in manifest.get("containers", []) if p):
         identifier = parse_path("/" + path)
@@ -277,23 +428,20 @@ def build_pod(
             data = source.read_bytes()
             # The document's own URL is the base: relative IRIs resolve into the new pod.
             try:
-                graph = formats.parse(data, media_type, old_url + path)
+                data, changed = rewrite_document(data, media_type, old_url + path, relocation)
             except Exception as error:  # the archive's document; we did not write it
                 raise ArchiveError(f"{path!r} is not valid {media_type}: {error}") from None
-            graph, changed = rewrite_graph(graph, old_url, new_url)
-            if changed:
-                data = formats.serialize(graph, media_type)
-                rewritten += 1
+            rewritten += changed
             target.write_bytes(data)
             total += len(data)
         else:
             os.replace(source, target)
             total += target.stat().st_size
-    _sync_tree(folder)
+    sync_tree(folder)
     return rewritten, total
 
 
-def _sync_tree(folder: Path) -> None:
+def sync_tree(folder: Path) -> None:
     """Every file and folder durable before the pod is renamed into place."""
     for current, _dirs, filenames in os.walk(folder):
         for name in filenames:

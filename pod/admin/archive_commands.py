@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from pod.admin import archive, backup
+from pod.admin import archive, backup, migrate_commands
 from pod.admin.usage import count_bytes, usage_key
 from pod.config import Settings
 from pod.errors import Conflict, NotFound, PodError
@@ -36,10 +36,18 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export = _common(commands.add_parser("export", help="write a pod as a tar archive (stdout or -o FILE)"))
     export.add_argument("pod", help="the pod's name")
     export.add_argument("-o", "--output", help="the archive to write (default: stdout)")
-    imported = _common(commands.add_parser("import", help="recreate a pod from an archive of `pod export`"))
-    imported.add_argument("archive", help="the archive (- for stdin)")
-    imported.add_argument("--as", dest="name", required=True, help="the new pod's name")
-    imported.add_argument("--email", help="attach the pod to this existing account")
+    imported = _common(
+        commands.add_parser(
+            "import",
+            help="recreate a pod from an archive of `pod export`, or bring over the pods of a CSS or NSS "
+            "data folder (--from-css/--from-nss DIR)",
+        )
+    )
+    imported.add_argument("archive", nargs="?", help="the archive (- for stdin)")
+    imported.add_argument("--as", dest="name", help="the new pod's name (needed for an archive)")
+    imported.add_argument("--email", help="attach the pod(s) to this existing account")
+    # Issue 15, migration in: pod.admin.migrate_commands.
+    migrate_commands.add_arguments(imported)
     made = _common(commands.add_parser("backup", help="copy the whole server (data and state) into DIR"))
     made.add_argument("target")
     restored = _common(commands.add_parser("restore", help="bring a backup back into an empty data folder"))
@@ -78,6 +86,12 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
     started = time.monotonic()
+    if args.from_css or args.from_nss:
+        if args.archive:
+            raise PodError("give an archive or --from-css/--from-nss DIR, not both")
+        return await migrate_commands.migrate_in(await _idp(settings), settings, args)
+    if not args.archive or not args.name:
+        raise PodError("pod import ARCHIVE --as NAME (or --from-css/--from-nss DIR)")
     idp = await _idp(settings)
     if idp.pods.single_user:
         raise PodError("importing into a single-user server is not supported: use a multi-user server")

@@ -13,6 +13,8 @@ from pod.admin.quota import Quotas
 from pod.admin.usage import UsageLedger
 from pod.config import Settings
 from pod.http.errors import error_middleware
+from pod.idp.pod_data import USAGE_SOURCE, PodUsage
+from pod.ldp.identifiers import ResourceIdentifier
 from pod.ldp.operations import Resources
 from pod.ldp.storages import Storages
 from pod.notifications.setup import NOTIFICATIONS_KEY
@@ -35,6 +37,18 @@ class Operator:
 OPERATOR = web.AppKey("operator", Operator)
 
 
+@dataclass(frozen=True)
+class LedgerUsage:
+    """A pod's usage and quota for its owner's account pages (pod.idp.pod_data)."""
+
+    ledger: UsageLedger
+    policy: AccountPolicy
+
+    async def usage(self, storage: ResourceIdentifier) -> PodUsage:
+        counted = await self.ledger.ensure(storage)
+        return PodUsage(counted.bytes, await self.policy.quota_of(storage))
+
+
 def metered(store: Store, storages: Storages) -> MeteredStore:
     """The store every part of the server writes through, counting each pod's bytes."""
     ledger = UsageLedger(storages.state or MemoryInternalState(), storages, store)
@@ -54,6 +68,7 @@ def install(app: web.Application, settings: Settings, resources: Resources) -> O
     channels = (lambda: len(getattr(notifications.registry, "_channels", {}))) if notifications else None
     metrics = Metrics(ledger, channels)
     operator = app[OPERATOR] = Operator(ledger, policy, quotas, metrics)
+    app[USAGE_SOURCE] = LedgerUsage(ledger, policy)
     # Outermost: every answer is counted, error responses included.
     app.middlewares.insert(0, metrics.middleware)
     # Inside the error middleware (its 403 gets a problem body), before authentication (the

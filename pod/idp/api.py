@@ -14,6 +14,7 @@ from aiohttp import web
 
 from pod.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from pod.idp.accounts import Account, ClientCredential
+from pod.idp.pod_data import archive_url, usage_json, usage_of
 from pod.idp.service import SERVICE, AccountService, json_response, read_json, string_field
 from pod.visibility.api import pod_controls
 
@@ -26,7 +27,8 @@ def controls(service: AccountService, account: Account | None) -> dict[str, Any]
     result: dict[str, Any] = {
         "main": {"index": root, "logins": root + "login/"},
         "account": {},
-        "password": {"login": root + "login/password/"},
+        # `claim` (issue 15): a migrated pod's account taken over with a claim code (pod.idp.claims).
+        "password": {"login": root + "login/password/", "claim": root + "login/claim/"},
         "html": {
             "main": {"login": root + "login/"},
             "password": {"login": root + "login/password/", "register": root + "login/password/register/"},
@@ -243,6 +245,11 @@ async def pod_resource(request: web.Request) -> web.Response:
     body: dict[str, Any] = {"baseUrl": base_url, "owners": [{"webId": w, "visible": True} for w in owners]}
     # Issue 13: the pod's access log, access overview, app control and dashboard.
     body["visibility"] = pod_controls(service, account.id, pod_id)
+    # Issue 15: bytes used against the quota, and the pod's archive to download (as `pod export`).
+    usage = await usage_of(request, root)
+    if usage is not None:
+        body["usage"] = usage_json(usage)
+    body["archive"] = archive_url(service, account.id, pod_id)
     return await _answer(request, body, account)
 
 

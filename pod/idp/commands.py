@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from pod.config import Settings, settings_from
 from pod.errors import PodError
 from pod.idp.accounts import Account
+from pod.idp.claims import CLAIM_DAYS, Claims, claim_url
 from pod.idp.setup import IdentityProvider, build, make_storages
 from pod.storage.files import FileStore
 from pod.storage.internal import FileInternalState
@@ -53,6 +54,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     delete = command("delete", "delete an account and its pods")
     delete.add_argument("email")
     command("invite", "print a one-time invitation code (for --registration invite)")
+    # Issue 15: a new claim code for the login-less account of a migrated pod (pod.idp.claims).
+    command(
+        "claim-code", "print a new claim code for the account (without a login) holding a pod"
+    ).add_argument("pod", help="the pod's name (or URL)")
     # Issue 15: pod.admin.commands answers it.
     command("usage", "bytes used by each pod, with its quota").add_argument("--recount", action="store_true")
 
@@ -117,12 +122,26 @@ async def _invite(idp: IdentityProvider, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _claim_code(idp: IdentityProvider, args: argparse.Namespace) -> int:
+    wanted = args.pod if "/" in args.pod else f"{idp.pods.base_url}{args.pod}/"
+    holders = [a for a in await idp.accounts.all() if wanted in a.pods]
+    if not holders:
+        raise PodError(f"no account holds the pod {wanted}")
+    code = await Claims(idp.accounts).issue(holders[0].id)
+    print(f"claim code: {code}")
+    print(
+        f"claim at:   {claim_url(idp.service)} (valid {CLAIM_DAYS} days, once; earlier codes no longer work)"
+    )
+    return 0
+
+
 COMMANDS: dict[str, Command] = {
     "create": _create,
     "list": _list,
     "credentials": _credentials,
     "delete": _delete,
     "invite": _invite,
+    "claim-code": _claim_code,
 }
 
 

@@ -15,6 +15,7 @@ from pod.errors import BadRequest, Forbidden, PayloadTooLarge, PodError
 from pod.idp import api
 from pod.idp.accounts import Account
 from pod.idp.html import field, form, hidden, link, message, page
+from pod.idp.pod_data import archive_url, usage_of, usage_text
 from pod.idp.service import SERVICE, AccountService, is_form, wants_html
 
 MAX_FORM = 64 * 1024
@@ -320,12 +321,17 @@ async def _dashboard(
     parts.append("<h2>Pods</h2>")
     # Issue 13: each pod links to its page of who uses it (pod.visibility.dashboard).
     pod_ids = {url: pod_id for pod_id, url in (await service.accounts.pod_links(current.id)).items()}
-    pods = "".join(
-        f"<li>{link(url, url)} · "
-        f"{link(service.account_url(current.id, 'pod', pod_ids.get(url, ''), 'dashboard'), 'who uses it')}"
-        "</li>"
-        for url in current.pods
-    )
+    pods = ""
+    for url in current.pods:
+        pod_id = pod_ids.get(url, "")
+        # Issue 15: the pod's usage against its quota, and its archive (what `pod export` writes).
+        usage = await usage_of(request, service.pods.root_of(url))
+        used = f" · {escape(usage_text(usage))}" if usage is not None else ""
+        pods += (
+            f"<li>{link(url, url)}{used} · "
+            f"{link(service.account_url(current.id, 'pod', pod_id, 'dashboard'), 'who uses it')} · "
+            f"{link(archive_url(service, current.id, pod_id), 'download an archive')}</li>"
+        )
     parts.append(f"<ul>{pods}</ul>" if pods else "<p>No pod yet.</p>")
     if not service.pods.single_user or not current.pods:
         content = hidden("action", "create-pod")

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from pod.config import Settings
 from pod.errors import MethodNotAllowed, NotFound
-from pod.idp import api, pages
+from pod.idp import api, claims, pages, pod_data
 from pod.idp.accounts import Accounts
 from pod.idp.pods import Pods
 from pod.idp.service import SERVICE, AccountService
@@ -96,6 +96,8 @@ def install(app: web.Application, settings: Settings, resources: Resources) -> I
         (prefix + "login/password/", "GET, POST", pages.password_login),
         (prefix + "login/password/register/", "GET, POST", pages.register),
         (prefix + "logout/", "GET, POST", pages.logout_page),
+        # Issue 15: a migrated pod's account taken over with its claim code; a pod's archive.
+        (prefix + claims.PATH, "GET, POST", claims.claim),
         (prefix + "account/", "GET, POST", api.create_account),
         (account, "GET, POST, DELETE", pages.account),
         (account + "logout/", "GET, POST", api.logout),
@@ -103,6 +105,7 @@ def install(app: web.Application, settings: Settings, resources: Resources) -> I
         (account + "login/password/{login}/", "GET, POST, DELETE", api.password_login_resource),
         (account + "pod/", "GET, POST", api.pods),
         (account + "pod/{pod}/", "GET, DELETE", api.pod_resource),
+        (account + "pod/{pod}/" + pod_data.ARCHIVE + "/", "GET", pod_data.download_archive),
         (account + "webid/", "GET, POST", api.webids),
         (account + "webid/{link}/", "GET, DELETE", api.webid_resource),
         (account + "client-credentials/", "GET, POST", api.client_credentials),

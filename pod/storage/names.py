@@ -29,6 +29,9 @@ _RDF_TYPES = {
     "rdf": "application/rdf+xml",
     "owl": "application/rdf+xml",
 }
+# Extensions Python's built-in table lacks, though `_PREFERRED_EXTENSION` names them: without
+# these, a document stored as `name$.md` would not be read back (CSS gives `README$.markdown`).
+_OTHER_TYPES = {"md": "text/markdown", "markdown": "text/markdown"}
 _PREFERRED_EXTENSION = {
     "text/turtle": "ttl",
     "application/ld+json": "jsonld",
@@ -66,6 +69,8 @@ def extension_of(name: str) -> str:
 def media_type_of_extension(ext: str) -> str | None:
     if ext in _RDF_TYPES:
         return _RDF_TYPES[ext]
+    if ext in _OTHER_TYPES:
+        return _OTHER_TYPES[ext]
     if ext.startswith(TYPE_MARK):
         return unquote(ext[len(TYPE_MARK) :])
     guessed, _ = _BUILTIN.guess_type("x." + ext, strict=False)
