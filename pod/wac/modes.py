@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 
 
 class AccessMode(enum.Enum):
@@ -47,6 +48,7 @@ def header_tokens(modes: AccessModes) -> str:
     return " ".join(name for mode, name in _HEADER_NAMES.items() if mode in granted)
 
 
+@functools.cache  # a few dozen combinations of modes exist: each header is made once
 def wac_allow_value(user: AccessModes, public: AccessModes) -> str:
     """WAC §wac-allow HTTP Header: the field value for the `user` and `public` permission groups."""
     return f'user="{header_tokens(user)}",public="{header_tokens(public)}"'
