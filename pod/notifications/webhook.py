@@ -41,6 +41,8 @@ class WebhookSender:
         self._queues: dict[str, deque[str]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._behind: set[str] = set()
+        # Channels whose receiver failed to take a message: said once until it takes one again.
+        self._failing: set[str] = set()
 
     def deliver(self, channel: Channel, text: str) -> None:
         """The channel type's sink: queue the message; the channel's own task sends it."""
@@ -63,6 +65,7 @@ class WebhookSender:
             worker.cancel()
         self._queues.pop(channel.id, None)
         self._behind.discard(channel.id)
+        self._failing.discard(channel.id)
 
     async def close(self) -> None:
         workers = list(self._workers.values())
@@ -94,14 +97,25 @@ class WebhookSender:
             try:
                 answer = await self.outbound.request("POST", url, headers=headers, data=text.encode("utf-8"))
             except FetchError as error:
-                log.info("webhook delivery to %s failed: %s", url, error)
+                log.debug("webhook delivery to %s failed: %s", url, error)
                 continue
             if answer.status < 300:
+                if channel.id in self._failing:
+                    self._failing.discard(channel.id)
+                    log.info("webhook %s takes notifications again", url)
                 return True
             if not _retryable(answer.status):
-                log.info("webhook %s refused a notification with %d", url, answer.status)
-                return False
-        log.warning(
-            "webhook %s did not take a notification after %d attempts", url, 1 + len(self.retry_delays)
-        )
+                return self._failed(channel, f"it answered {answer.status}")
+        return self._failed(channel, f"{1 + len(self.retry_delays)} attempts failed")
+
+    def _failed(self, channel: Channel, reason: str) -> bool:
+        """A message given up on: logged for the first one only, until the receiver takes one again
+        (a dead receiver is not a log flood)."""
+        if channel.id not in self._failing:
+            self._failing.add(channel.id)
+            log.warning(
+                "webhook %s did not take a notification (%s); further failures are not logged until it does",
+                channel.send_to,
+                reason,
+            )
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,6 +139,26 @@ async def test_failed_delivery_is_retried(client: Client, receiver: Receiver) ->
     _, first = await receiver.next()
     _, again = await receiver.next()
     assert first["id"] == again["id"]
+
+
+async def test_a_failing_receiver_is_logged_once_until_it_recovers(
+    client: Client, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 9 §Bad input: a dead receiver must not flood the log; its recovery is said once."""
+    receiver.answers = [400, 400, 400]  # refusals: never retried
+    await subscribe(client, HOOK, "/doc", sendTo=receiver.url)
+    with caplog.at_level(logging.INFO, logger="pod.notifications"):
+        for _ in range(4):
+            await put(client, "/doc")
+            await receiver.next()
+        # The fourth answer (200) reaches the sender just after the receiver saw the request.
+        for _ in range(int(PATIENCE / 0.05)):
+            if any("takes notifications again" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.05)
+    failures = [r for r in caplog.records if "did not take a notification" in r.getMessage()]
+    assert len(failures) == 1
+    assert any("takes notifications again" in r.getMessage() for r in caplog.records)
 
 
 async def test_state_that_differs_is_posted_at_once(client: Client, receiver: Receiver) -> None:
