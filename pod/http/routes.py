@@ -183,7 +183,7 @@ class LdpHandler:
         """
         exists, missing = True, []
         if request.method in ("PUT", "PATCH"):
-            exists = await self.resources.store.stat(identifier) is not None
+            exists = await self.resources.store.exists(identifier)
             if not exists:
                 missing = await self.resources.missing_containers(identifier)
         requirements = requirements_for(

@@ -341,7 +341,7 @@ class Resources:
     async def _current(self, identifier: ResourceIdentifier) -> Entry | None:
         """The entry a write replaces (None if new); 409 if the other slash form exists."""
         # Solid Protocol §3.1: a URI differing only in the trailing slash cannot be another resource.
-        if await self.store.stat(identifier.with_slash_toggled()) is not None:
+        if await self.store.exists(identifier.with_slash_toggled()):
             other = "a document" if identifier.is_container else "a container"
             raise Conflict(f"{identifier.with_slash_toggled()} exists as {other}")
         return await self.store.stat(identifier)
@@ -371,7 +371,7 @@ class Resources:
         """The containers above `identifier` that do not exist yet, nearest first."""
         missing = []
         for ancestor in identifier.ancestors():
-            if await self.store.stat(ancestor) is not None:
+            if await self.store.exists(ancestor):
                 break
             missing.append(ancestor)
         return missing
@@ -386,7 +386,7 @@ class Resources:
             await self.validator.check(Write(ancestor, [], None), authority)
         for ancestor in reversed(missing):
             async with self.locker.lock(_lock_key(ancestor)):
-                if await self.store.stat(ancestor.with_slash_toggled()) is not None:
+                if await self.store.exists(ancestor.with_slash_toggled()):
                     raise Conflict(
                         f"{ancestor.with_slash_toggled()} is a document, so {ancestor} cannot be created"
                     )
@@ -550,8 +550,8 @@ class Resources:
                 child = container.child(name, container=as_container)
                 async with self.locker.lock(_lock_key(child)):
                     taken = child.auxiliary_kind is not None or self.storages.is_reserved(child)
-                    taken = taken or await self.store.stat(child) is not None
-                    taken = taken or await self.store.stat(child.with_slash_toggled()) is not None
+                    taken = taken or await self.store.exists(child)
+                    taken = taken or await self.store.exists(child.with_slash_toggled())
                     if not taken:
                         async with self._room(child, received, None):
                             await self._store(child, received, created=True)

@@ -53,6 +53,11 @@ class Store(Protocol):
         """The entry stored under exactly this identifier (slash included), or None."""
         ...
 
+    async def exists(self, identifier: ResourceIdentifier) -> bool:
+        """Whether something is stored under exactly this identifier: `stat` without the times
+        and sizes, so a store may answer from what it already knows."""
+        ...
+
     async def read(self, identifier: ResourceIdentifier) -> bytes:
         """The whole body of a document."""
         ...

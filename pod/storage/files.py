@@ -163,6 +163,10 @@ class FileStore:
         path, listed = located
         return self._entry(identifier, path, listed.media_type)
 
+    async def exists(self, identifier: ResourceIdentifier) -> bool:
+        # From the folder index (checked against the folder's time): no stat of the resource itself.
+        return identifier.is_root or self._locate(identifier) is not None
+
     def _document_path(self, identifier: ResourceIdentifier) -> str:
         located = self._locate(identifier)
         if located is None or identifier.is_container:

@@ -45,6 +45,9 @@ class MemoryStore:
             raise Conflict(f"{identifier.with_slash_toggled()} is a {kind}")
         return parent
 
+    async def exists(self, identifier: ResourceIdentifier) -> bool:
+        return identifier in self._items
+
     async def stat(self, identifier: ResourceIdentifier) -> Entry | None:
         stored = self._items.get(identifier)
         return None if stored is None else self._entry(identifier, stored)

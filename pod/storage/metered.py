@@ -33,6 +33,9 @@ class MeteredStore:
     async def stat(self, identifier: ResourceIdentifier) -> Entry | None:
         return await self.inner.stat(identifier)
 
+    async def exists(self, identifier: ResourceIdentifier) -> bool:
+        return await self.inner.exists(identifier)
+
     async def read(self, identifier: ResourceIdentifier) -> bytes:
         return await self.inner.read(identifier)
 
