@@ -32,6 +32,9 @@ MAX_FILE_NAME_BYTES = 255
 # file rewritten in place by another program shows in listings within this time. Listing a
 # 1,000-child container otherwise costs 1,000 stats, most of its time.
 CHILD_STAT_MAX_AGE = 1.0
+# Nanoseconds within which two changes to a folder may leave it the same modification time (a
+# coarse kernel clock tick is 1–10 ms): an index scanned that soon after a change is scanned again.
+RACY_WINDOW_NS = 20_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,8 @@ class _FolderIndex:
     # dropped for a name whenever this server changes it.
     stats: dict[str, Entry] = field(default_factory=dict)
     stats_taken: float = 0.0
+    # Scanned so soon after the folder's last change that another change may share its time.
+    racy: bool = False
 
 
 class FileStore:
@@ -95,9 +100,12 @@ class FileStore:
             return None
         if view is not None:
             view.checked.add(folder)
-        if index is not None and (index.mtime_ns == mtime_ns or folder in self._changing_now):
+        unchanged = index is not None and index.mtime_ns == mtime_ns and not index.racy
+        if index is not None and (unchanged or folder in self._changing_now):
             return index
-        index = _FolderIndex(mtime_ns)
+        # A folder changed within the file system's clock tick of this scan may change again
+        # without its time moving: such an index is scanned once more next time ("racy", as in git).
+        index = _FolderIndex(mtime_ns, racy=time.time_ns() - mtime_ns < RACY_WINDOW_NS)
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
@@ -286,6 +294,7 @@ class FileStore:
         else:
             index.by_name[name] = listed
         index.stats.pop(name, None)
+        index.racy = False  # a change of ours is recorded: the folder's time is ours from here
         if mtime_ns is not None:
             index.mtime_ns = max(index.mtime_ns, mtime_ns)
             return
