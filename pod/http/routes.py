@@ -12,7 +12,6 @@ from aiohttp import web
 from pod.errors import (
     BadRequest,
     MethodNotAllowed,
-    NotAcceptable,
     NotFound,
     PayloadTooLarge,
     PodError,
@@ -22,10 +21,10 @@ from pod.errors import (
 from pod.http import conneg, headers
 from pod.http.authentication import CREDENTIALS
 from pod.http.databrowser import DataBrowser
+from pod.http.read_only import read_only_rdf
 from pod.http.shapes import RequestAuthority, with_members_report
 from pod.ldn.receiver import LDP_INBOX, InboxReceiver
 from pod.ldn.senders import sender_key
-from pod.ldp.conditions import Outcome, Validators, evaluate
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier, parse_path
 from pod.ldp.operations import Content, Representation, ResourceKind, Resources
 from pod.ldp.storages import storage_description
@@ -346,31 +345,17 @@ class LdpHandler:
         storage = storages.storage_of(identifier)
         if storage is None or identifier != storages.description_of(storage):
             raise NotFound(f"{identifier} does not exist")
-        allow = {"Allow": "OPTIONS, HEAD, GET"}
-        if request.method == "OPTIONS":
-            return web.Response(status=204, headers=allow)
-        if request.method not in ("GET", "HEAD"):
-            raise MethodNotAllowed("the storage description is read-only", headers=allow)
-        ranges = conneg.parse_accept(request.headers.get("Accept"))
-        media_type = conneg.negotiate(ranges, formats.RDF_MEDIA_TYPES)
-        if media_type is None:
-            raise NotAcceptable(
-                f"the storage description is RDF: ask for one of {', '.join(formats.RDF_MEDIA_TYPES)}"
-            )
-        body = formats.serialize(
-            storage_description(self.resources.url(storage), self.resources.base_url), media_type
+
+        def render(media_type: str) -> tuple[bytes, str]:
+            description = storage_description(self.resources.url(storage), self.resources.base_url)
+            body = formats.serialize(description, media_type)
+            return body, hashlib.blake2b(body, digest_size=12).hexdigest()
+
+        # The description changes only with the server's configuration.
+        return read_only_rdf(
+            request,
+            self.started,
+            render,
+            read_only="the storage description is read-only",
+            not_acceptable="the storage description is RDF",
         )
-        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-        response_headers = {
-            **allow,
-            "Content-Type": media_type,
-            "Vary": "Accept",
-            "ETag": f'"{etag}"',
-            # The description changes only with the server's configuration, so: since start-up.
-            "Last-Modified": headers.http_date(self.started),
-        }
-        validators = Validators(frozenset({etag}), self.started)
-        outcome = evaluate(headers.conditions_from(request.headers), validators, is_read=True)
-        if outcome is Outcome.NOT_MODIFIED:
-            return web.Response(status=304, headers=response_headers)
-        return web.Response(body=body if request.method == "GET" else None, headers=response_headers)

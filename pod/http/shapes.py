@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from aiohttp import web
 
 from pod.auth.credentials import Credentials
-from pod.errors import MethodNotAllowed, NotAcceptable, NotFound
-from pod.http import conneg, headers
-from pod.ldp.conditions import Outcome, Validators, evaluate
+from pod.errors import NotFound
+from pod.http import conneg
+from pod.http.read_only import read_only_rdf
 from pod.ldp.identifiers import ResourceIdentifier
 from pod.rdf import formats
 from pod.shapes.constraints import CONSTRAINED_BY_LINK
@@ -19,8 +19,6 @@ from pod.shapes.shipped import SHAPES_SEGMENT, shipped_document
 from pod.shapes.validator import MembersReport
 from pod.wac.access_control import AccessControl
 from pod.wac.requirements import CONTROL, READ, Requirement
-
-_ALLOW = {"Allow": "OPTIONS, HEAD, GET"}
 
 
 class RequestAuthority:
@@ -75,34 +73,22 @@ class ShippedShapes:
         data = shipped_document(name[: -len(".ttl")]) if name.endswith(".ttl") else None
         if data is None:
             raise NotFound(f"the server ships no shapes document called {name!r}")
-        if request.method == "OPTIONS":
-            return web.Response(status=204, headers=_ALLOW)
-        if request.method not in ("GET", "HEAD"):
-            raise MethodNotAllowed("the shipped shapes are read-only", headers=_ALLOW)
-        ranges = conneg.parse_accept(request.headers.get("Accept"))
-        media_type = conneg.negotiate(ranges, formats.RDF_MEDIA_TYPES)
-        if media_type is None:
-            raise NotAcceptable(f"shapes are RDF: ask for one of {', '.join(formats.RDF_MEDIA_TYPES)}")
         url = str(request.url.with_query(None))
-        body = (
-            data
-            if media_type == formats.TURTLE
-            else formats.serialize(formats.parse(data, formats.TURTLE, url), media_type)
+
+        def render(media_type: str) -> tuple[bytes, str]:
+            body = (
+                data
+                if media_type == formats.TURTLE
+                else formats.serialize(formats.parse(data, formats.TURTLE, url), media_type)
+            )
+            # From the shipped bytes, not the body: a conversion names blank nodes afresh each time.
+            return body, hashlib.blake2b(data + media_type.encode(), digest_size=12).hexdigest()
+
+        # The shipped shapes change only with the server's installation.
+        return read_only_rdf(
+            request,
+            self.started,
+            render,
+            read_only="the shipped shapes are read-only",
+            not_acceptable="shapes are RDF",
         )
-        # From the shipped bytes, not the body: a conversion names blank nodes afresh each time.
-        etag = hashlib.blake2b(data + media_type.encode(), digest_size=12).hexdigest()
-        response_headers = {
-            **_ALLOW,
-            "Content-Type": media_type,
-            "Vary": "Accept",
-            "ETag": f'"{etag}"',
-            # The shipped shapes change only with the server's installation, so: since start-up.
-            "Last-Modified": headers.http_date(self.started),
-        }
-        validators = Validators(frozenset({etag}), self.started)
-        if (
-            evaluate(headers.conditions_from(request.headers), validators, is_read=True)
-            is Outcome.NOT_MODIFIED
-        ):
-            return web.Response(status=304, headers=response_headers)
-        return web.Response(body=body if request.method == "GET" else None, headers=response_headers)
