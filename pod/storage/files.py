@@ -7,7 +7,6 @@ import contextlib
 import errno
 import functools
 import os
-import shutil
 import time
 import typing
 from collections.abc import AsyncIterator, Iterator
@@ -20,7 +19,7 @@ from pod.ldp.identifiers import ResourceIdentifier
 from pod.storage import names
 from pod.storage.base import Body, Entry, Staged, request_view
 from pod.storage.durability import fsync_folder
-from pod.storage.staging import StagingArea, disk_full_is_507
+from pod.storage.staging import StagingArea, disk_full_is_507, remove_quietly
 
 CHUNK_SIZE = 256 * 1024
 # Files up to this size are read on the event loop: cheaper than a trip to a worker thread.
@@ -222,12 +221,12 @@ class FileStore:
                     await asyncio.to_thread(_flush_and_sync, file)
                 return Staged(size, path)
         except BaseException:
-            _remove_quietly(path)
+            remove_quietly(path)
             raise
 
     async def discard(self, staged: Staged) -> None:
         assert isinstance(staged.handle, Path)
-        _remove_quietly(staged.handle)
+        remove_quietly(staged.handle)
 
     async def write(
         self, identifier: ResourceIdentifier, content: bytes | Staged, content_type: str
@@ -257,7 +256,7 @@ class FileStore:
                     commit = functools.partial(_commit, staged.handle)
                 folder_mtime_ns, st = await asyncio.to_thread(commit, folder, file_name, stale)
         except BaseException:
-            _remove_quietly(staged.handle)
+            remove_quietly(staged.handle)
             raise
         self._record(folder, identifier.name, _Listed(file_name, False, content_type), folder_mtime_ns)
         return Entry(identifier, content_type, st.st_size, st.st_mtime_ns, st.st_ino)
@@ -396,7 +395,7 @@ def _commit(staged: Path, folder: Path, file_name: str, stale: list[str]) -> tup
     target = folder / file_name
     os.replace(staged, target)
     for name in stale:
-        _remove_quietly(folder / name)
+        remove_quietly(folder / name)
     fsync_folder(folder)
     return os.stat(folder).st_mtime_ns, os.stat(target)
 
@@ -419,7 +418,7 @@ def _make_folder(folder: Path, dir_name: str) -> None:
 def _remove_file(path: Path, shadowed: list[str]) -> None:
     os.unlink(path)
     for name in shadowed:
-        _remove_quietly(path.parent / name)
+        remove_quietly(path.parent / name)
     fsync_folder(path.parent)
 
 
@@ -432,13 +431,3 @@ def _remove_folder(path: Path) -> None:
             raise Conflict("the container is not empty (an upload into it may be in progress)") from error
         raise
     fsync_folder(path.parent)
-
-
-def _remove_quietly(path: Path) -> None:
-    try:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -94,7 +94,7 @@ def remove_abandoned(staging: Path) -> int:
         if entry.is_dir(follow_symlinks=False) and not _owner_gone(lock):
             continue
         # A plain file here was staged by a version that had one shared folder: no owner is left.
-        _remove_quietly(Path(entry.path))
+        remove_quietly(Path(entry.path))
         with contextlib.suppress(FileNotFoundError):
             os.unlink(lock)
         removed += 1
@@ -122,7 +122,8 @@ def _owner_gone(lock: Path) -> bool:
     return True
 
 
-def _remove_quietly(path: Path) -> None:
+def remove_quietly(path: Path) -> None:
+    """Remove a file or a folder (not following a link); gone already is fine."""
     try:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
