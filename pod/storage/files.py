@@ -154,10 +154,9 @@ class FileStore:
         self, identifier: ResourceIdentifier, path: str | Path, media_type: str | None
     ) -> Entry | None:
         try:
-            st = os.stat(path)
+            return _entry_of(identifier, os.stat(path), media_type)
         except FileNotFoundError:
             return None
-        return Entry(identifier, media_type, st.st_size, st.st_mtime_ns, st.st_ino)
 
     # -- the Store protocol -------------------------------------------------------------------
 
@@ -259,7 +258,7 @@ class FileStore:
             remove_quietly(staged.handle)
             raise
         self._record(folder, identifier.name, _Listed(file_name, False, content_type), folder_mtime_ns)
-        return Entry(identifier, content_type, st.st_size, st.st_mtime_ns, st.st_ino)
+        return _entry_of(identifier, st, content_type)
 
     @contextlib.contextmanager
     def _changing(self, folder: Path) -> Iterator[None]:
@@ -364,6 +363,11 @@ class FileStore:
                     index.stats[name] = entry
             found.append(entry)
         return found
+
+
+def _entry_of(identifier: ResourceIdentifier, st: os.stat_result, media_type: str | None) -> Entry:
+    # The inode tells apart two versions written within one clock tick (each is renamed into place).
+    return Entry(identifier, media_type, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def _read_all(descriptor: int, size: int) -> bytes:

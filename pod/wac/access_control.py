@@ -77,13 +77,15 @@ class AccessControl:
         """`(modes(...), public_modes(...))` in one go, statting each candidate ACL once."""
         stats: Stats = {}
         user = await self._modes(credentials, identifier, stats)
-        if credentials.agent is None and self._origin_is_own(credentials.origin):
+        origin = normalize_origin(credentials.origin) if credentials.origin else None
+        if credentials.agent is None and self._no_other_origin(origin):
             return user, user  # asked as anybody would be: the same question
         public = await self._modes(ANONYMOUS, identifier, stats)
         return user, public
 
-    def _origin_is_own(self, origin: str | None) -> bool:
-        return origin is None or normalize_origin(origin) == self.own_origin
+    def _no_other_origin(self, origin: str | None) -> bool:
+        """No Origin (normalized), or this server's own: the origin then plays no part."""
+        return origin is None or origin == self.own_origin
 
     async def authorize(self, credentials: Credentials, requirements: Sequence[Requirement]) -> None:
         """Return when every requirement is met; otherwise raise Unauthorized (401) or Forbidden (403).
@@ -129,7 +131,7 @@ class AccessControl:
         origin = normalize_origin(credentials.origin) if credentials.origin else None
         # Without an owner or a trusted app to consult, the answer is a function of the key.
         key = None
-        if not owner and (origin is None or origin == self.own_origin):
+        if not owner and self._no_other_origin(origin):
             acl_path = effective.acl.path if effective.acl is not None else ""
             key = (subject.path, acl_path, effective.version, agent, origin)
             if (remembered := self._decisions.get(key)) is not None:
@@ -213,7 +215,7 @@ class AccessControl:
 
     async def _origin_passes(self, credentials: Credentials, origin: str | None) -> bool:
         """DESIGN "Browser origins": no Origin, this server's own, or an app the agent trusts."""
-        if origin is None or origin == self.own_origin:
+        if origin is None or self._no_other_origin(origin):
             return True  # WAC §Trusted Origins: the same origin may be allowed implicitly
         if credentials.agent is None:
             return False
