@@ -16,8 +16,8 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from pod.admin.archive import PodExport
-from pod.errors import Forbidden, NotFound, Unauthorized
-from pod.idp.accounts import Account
+from pod.errors import NotFound
+from pod.idp.owned import owned_pod
 from pod.idp.service import SERVICE, AccountService
 from pod.ldp.identifiers import ResourceIdentifier
 
@@ -68,27 +68,11 @@ def archive_url(service: AccountService, account_id: str, pod_id: str) -> str:
     return service.account_url(account_id, "pod", pod_id, ARCHIVE)
 
 
-async def _owned(request: web.Request) -> tuple[AccountService, Account, str]:
-    """The account's own pod in the path, of which it holds an owner WebID: 401, 403 or 404 otherwise."""
-    service: AccountService = request.app[SERVICE]
-    account = await service.api_account(request)
-    if account is None:
-        raise Unauthorized("log in first: send the account cookie or `Authorization: CSS-Account-Token ...`")
-    if account.id != request.match_info["account"]:
-        raise Forbidden("this is not the account you are logged in as")
-    links = await service.accounts.pod_links(account.id)
-    pod_url = links.get(request.match_info["pod"])
-    if pod_url is None:
-        raise NotFound("this account has no such pod")
-    if not service.pods.storages.owners_of(service.pods.root_of(pod_url)) & set(account.webids):
-        raise Forbidden("only the pod's owner can download its archive")
-    return service, account, pod_url
-
-
 async def download_archive(request: web.Request) -> web.StreamResponse:
     """`GET {account}/pod/{pod}/archive/`: the pod as `pod export` writes it (a tar), streamed."""
-    service, _account, pod_url = await _owned(request)
-    root = service.pods.root_of(pod_url)
+    service: AccountService = request.app[SERVICE]
+    pod = await owned_pod(request, to="can download its archive")
+    root, pod_url = pod.root, pod.url
     store = service.pods.store
     record = service.pods.storages.record(root)
     if record is None or await store.stat(root) is None:

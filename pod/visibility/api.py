@@ -12,16 +12,16 @@ from aiohttp import web
 
 from pod.errors import BadRequest
 from pod.http import conneg
+from pod.idp.owned import OwnedPod, owned_pod
 from pod.idp.service import SERVICE, AccountService, json_response, read_json
 from pod.visibility.app_control import check_client_id
 from pod.visibility.csv_export import to_csv
 from pod.visibility.revocation import Subject, narrow_everywhere, parse_modes
 from pod.visibility.service import (
+    LOG_READER,
     VISIBILITY,
     LogFilter,
-    OwnedPod,
     entry_json,
-    owned_pod,
     pod_overview,
     settings_json,
 )
@@ -48,7 +48,7 @@ def _answer(request: web.Request, pod: OwnedPod, body: dict[str, Any]) -> web.Re
 async def access_log(request: web.Request) -> web.Response:
     """GET: the pod's log, newest first, filtered (agent, app, resource, since, until, refused,
     limit); as CSV with `?format=csv` or `Accept: text/csv`."""
-    pod = await owned_pod(request)
+    pod = await owned_pod(request, to=LOG_READER)
     filters = LogFilter.parse(request.query)
     visibility = request.app[VISIBILITY]
     entries = filters.apply(await visibility.access_log.entries(pod.root))
@@ -76,7 +76,7 @@ async def access_log(request: web.Request) -> web.Response:
 async def access(request: web.Request) -> web.Response:
     """GET: every grant in the pod by whom it is for, and the apps that acted as the owner.
     POST `{kind, iri, modes}`: narrow that subject's grants everywhere to `modes` ([] revokes)."""
-    pod = await owned_pod(request)
+    pod = await owned_pod(request, to=LOG_READER)
     visibility = request.app[VISIBILITY]
     if request.method == "POST":
         body = await read_json(request)
@@ -94,7 +94,7 @@ ACTIONS = ("block", "unblock", "approve", "unapprove")
 
 async def apps(request: web.Request) -> web.Response:
     """GET: the pod's app settings; POST `{approvedOnly}` or `{action, clientId}` changes them."""
-    pod = await owned_pod(request)
+    pod = await owned_pod(request, to=LOG_READER)
     control = request.app[VISIBILITY].apps
     if request.method == "POST":
         body = await read_json(request)

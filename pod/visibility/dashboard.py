@@ -14,12 +14,13 @@ from aiohttp import web
 
 from pod.errors import BadRequest, Forbidden, PayloadTooLarge, PodError
 from pod.idp.html import form, hidden, link, message, page
+from pod.idp.owned import OwnedPod, owned_pod
 from pod.idp.service import SERVICE, AccountService
 from pod.visibility import api
 from pod.visibility.access_log import LogEntry
 from pod.visibility.csv_export import iso_time
 from pod.visibility.revocation import Subject, narrow_everywhere, parse_modes
-from pod.visibility.service import VISIBILITY, LogFilter, OwnedPod, owned_pod, pod_overview
+from pod.visibility.service import LOG_READER, VISIBILITY, LogFilter, pod_overview
 
 MAX_FORM = 16 * 1024
 # The log and grant tables need more room than the account pages' narrow column.
@@ -40,7 +41,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     if account is None:
         return _redirect(service.sessions.login_url(str(request.url.relative())))
     try:
-        pod = await owned_pod(request, account)
+        pod = await owned_pod(request, account, to=LOG_READER)
     except PodError as error:
         return page(error.title, message(error.detail, error=True), status=error.status)
     if request.method == "GET":

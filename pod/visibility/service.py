@@ -1,4 +1,4 @@
-"""What the owner's API and dashboard share: the pieces, the owner check, the filters and the answers."""
+"""What the owner's API and dashboard share: the pieces, the filters and the answers."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiMapping
 
-from pod.errors import BadRequest, Forbidden, NotFound, Unauthorized
-from pod.idp.accounts import Account
-from pod.idp.service import SERVICE, AccountService
-from pod.ldp.identifiers import ResourceIdentifier
+from pod.errors import BadRequest
+from pod.idp.owned import OwnedPod
 from pod.ldp.operations import Resources
 from pod.visibility.access_log import AccessLog, LogEntry, matching
 from pod.visibility.app_control import AppControl, AppSettings
@@ -33,44 +31,8 @@ class Visibility:
 
 
 VISIBILITY = web.AppKey("visibility", Visibility)
-
-
-@dataclass(frozen=True)
-class OwnedPod:
-    """A pod of the account the request is logged in as."""
-
-    account: Account
-    pod_id: str
-    url: str
-    root: ResourceIdentifier
-    owners: frozenset[str]
-
-    @property
-    def owner(self) -> str:
-        """The WebID the account acts as in this pod (the one the account holds, if any)."""
-        mine = sorted(self.owners & set(self.account.webids))
-        return (mine or sorted(self.owners) or [""])[0]
-
-
-async def owned_pod(request: web.Request, account: Account | None = None) -> OwnedPod:
-    """The pod in the path; 401 without a login, 403 for another account, 404 for no such pod."""
-    service: AccountService = request.app[SERVICE]
-    if account is None:
-        account = await service.api_account(request)
-    if account is None:
-        raise Unauthorized("log in first: send the account cookie or `Authorization: CSS-Account-Token ...`")
-    if account.id != request.match_info["account"]:
-        raise Forbidden("this is not the account you are logged in as")
-    links = await service.accounts.pod_links(account.id)
-    pod_id = request.match_info["pod"]
-    if pod_id not in links:
-        raise NotFound("this account has no such pod")
-    root = service.pods.root_of(links[pod_id])
-    owners = service.pods.storages.owners_of(root)
-    # Only the pod's owner reads its log: an account that lost the pod's ownership sees nothing.
-    if not owners & set(account.webids):
-        raise Forbidden("only the pod's owner sees who accessed it")
-    return OwnedPod(account, pod_id, links[pod_id], root, owners)
+# Only the pod's owner reads its log and manages its apps: the end of the 403's reason for others.
+LOG_READER = "sees who accessed it"
 
 
 # -- filters ----------------------------------------------------------------------------------------
