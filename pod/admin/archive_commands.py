@@ -12,7 +12,7 @@ from pod.admin import archive, backup, migrate_commands
 from pod.admin.usage import count_bytes, usage_key
 from pod.config import Settings
 from pod.errors import Conflict, NotFound, PodError
-from pod.idp.commands import settings_for
+from pod.idp.commands import data_folder_flags, settings_for
 from pod.idp.pods import check_pod_name
 from pod.idp.setup import IdentityProvider, build, make_storages
 from pod.ldp.identifiers import parse_path
@@ -23,20 +23,13 @@ from pod.storage.internal import FileInternalState
 COMMANDS = frozenset({"export", "import", "backup", "restore"})
 
 
-def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--data-dir", help="the server's data folder (POD_DATA_DIR; default ./data)")
-    parser.add_argument("--base-url", help="the server's public URL (POD_BASE_URL)")
-    parser.add_argument("--host", help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--single-user", action=argparse.BooleanOptionalAction, default=None)
-    return parser
-
-
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    export = _common(commands.add_parser("export", help="write a pod as a tar archive (stdout or -o FILE)"))
+    export = data_folder_flags(
+        commands.add_parser("export", help="write a pod as a tar archive (stdout or -o FILE)")
+    )
     export.add_argument("pod", help="the pod's name")
     export.add_argument("-o", "--output", help="the archive to write (default: stdout)")
-    imported = _common(
+    imported = data_folder_flags(
         commands.add_parser(
             "import",
             help="recreate a pod from an archive of `pod export`, or bring over the pods of a CSS or NSS "
@@ -48,9 +41,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imported.add_argument("--email", help="attach the pod(s) to this existing account")
     # Issue 15, migration in: pod.admin.migrate_commands.
     migrate_commands.add_arguments(imported)
-    made = _common(commands.add_parser("backup", help="copy the whole server (data and state) into DIR"))
+    made = data_folder_flags(
+        commands.add_parser("backup", help="copy the whole server (data and state) into DIR")
+    )
     made.add_argument("target")
-    restored = _common(commands.add_parser("restore", help="bring a backup back into an empty data folder"))
+    restored = data_folder_flags(
+        commands.add_parser("restore", help="bring a backup back into an empty data folder")
+    )
     restored.add_argument("source")
 
 

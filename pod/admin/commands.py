@@ -16,7 +16,7 @@ from pod.admin.usage import count_bytes, saved_usage
 from pod.config import Settings
 from pod.errors import PodError
 from pod.idp.accounts import Account
-from pod.idp.commands import settings_for
+from pod.idp.commands import data_folder_flags, settings_for
 from pod.idp.setup import IdentityProvider, build, make_storages
 from pod.storage.files import FileStore
 from pod.storage.internal import FileInternalState
@@ -25,11 +25,7 @@ Command = Callable[[IdentityProvider, AccountPolicy, argparse.Namespace], Awaita
 
 
 def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument("--data-dir", help="the server's data folder (POD_DATA_DIR; default ./data)")
-    parser.add_argument("--base-url", help="the server's public URL (POD_BASE_URL)")
-    parser.add_argument("--host", help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--single-user", action=argparse.BooleanOptionalAction, default=None)
+    data_folder_flags(parser)
     parser.add_argument("--default-quota", help="the server's default quota, to show (POD_DEFAULT_QUOTA)")
     return parser
 

@@ -23,23 +23,27 @@ from pod.storage.internal import FileInternalState
 Command = Callable[[IdentityProvider, argparse.Namespace], Awaitable[int]]
 
 
+def data_folder_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The flags of the commands that work on the data folder (read back by `settings_for`)."""
+    parser.add_argument("--data-dir", help="the server's data folder (POD_DATA_DIR; default ./data)")
+    parser.add_argument("--base-url", help="the server's public URL (POD_BASE_URL)")
+    parser.add_argument("--host", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--single-user",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="the root is the one pod (POD_SINGLE_USER); must match the server's setting",
+    )
+    return parser
+
+
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     accounts = commands.add_parser("accounts", help="manage accounts (works on the data folder)")
     sub = accounts.add_subparsers(dest="accounts_command", required=True)
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        parser = sub.add_parser(name, help=help_text)
-        parser.add_argument("--data-dir", help="the server's data folder (POD_DATA_DIR; default ./data)")
-        parser.add_argument("--base-url", help="the server's public URL (POD_BASE_URL)")
-        parser.add_argument("--host", help=argparse.SUPPRESS)
-        parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
-        parser.add_argument(
-            "--single-user",
-            action=argparse.BooleanOptionalAction,
-            default=None,
-            help="the root is the one pod (POD_SINGLE_USER); must match the server's setting",
-        )
-        return parser
+        return data_folder_flags(sub.add_parser(name, help=help_text))
 
     create = command("create", "create an account with a password login and a pod")
     create.add_argument("--email", required=True)
