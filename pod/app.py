@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from aiohttp import web
 
@@ -47,6 +48,10 @@ def make_store(settings: Settings) -> Store:
     return FileStore(settings.data_dir)
 
 
+async def close_file_store(store: FileStore, _app: web.Application) -> None:
+    store.close()  # its inotify instance: a process has few (fs.inotify.max_user_instances)
+
+
 async def use_io_threads(_app: web.Application) -> None:
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="pod-io")
@@ -57,7 +62,8 @@ def make_app(settings: Settings) -> web.Application:
     # The storage roots and their owners: pods come and go (pod.idp), kept in `$pod/storages.json`.
     storages = identity_provider.make_storages(settings, identity_provider.make_internal_state(settings))
     # Issue 15: every write goes through a store that counts each pod's bytes (quotas, usage).
-    store = operator.metered(make_store(settings), storages)
+    stored = make_store(settings)
+    store = operator.metered(stored, storages)
     resources = Resources(store, ProcessLocker(), storages, settings.base_url)
     # Issue 11: writes into shape-constrained containers (and ACLs) are validated, within a time limit.
     resources.validator = ShapeValidator(resources.store, settings.base_url, settings.shapes_time_limit)
@@ -74,6 +80,8 @@ def make_app(settings: Settings) -> web.Application:
     app[RESOURCES] = resources
     app[OUTBOUND] = outbound
     app.on_cleanup.append(lambda _app: outbound.close())
+    if isinstance(stored, FileStore):
+        app.on_cleanup.append(partial(close_file_store, stored))
     # WAC: the server root has an ACL from the start (acl/root.acl).
     app.on_startup.append(
         lambda _app: ensure_root_acl(resources.store, settings.base_url, single_user=settings.single_user)

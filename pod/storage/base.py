@@ -58,6 +58,12 @@ class Store(Protocol):
         and sizes, so a store may answer from what it already knows."""
         ...
 
+    def generation(self) -> int | None:
+        """A number that changes whenever anything stored may have changed (a write or delete of
+        the server's, or of another program), or None when the store cannot tell. While it stays
+        the same, what was derived from the store's earlier answers still holds."""
+        ...
+
     async def read(self, identifier: ResourceIdentifier) -> bytes:
         """The whole body of a document."""
         ...

@@ -17,20 +17,26 @@ from pod.errors import Conflict, NotFound, UriTooLong
 from pod.ldp.cache import Lru
 from pod.ldp.identifiers import ResourceIdentifier
 from pod.storage import names
-from pod.storage.base import Body, Entry, Staged, request_view
+from pod.storage.base import Body, Entry, RequestView, Staged, request_view
 from pod.storage.durability import fsync_folder
 from pod.storage.staging import StagingArea, disk_full_is_507, remove_quietly
+from pod.storage.watch import ADDED, GONE, OVERFLOW, REMOVED, Change, FolderWatch, under
 
 CHUNK_SIZE = 256 * 1024
 # Files up to this size are read on the event loop: cheaper than a trip to a worker thread.
 INLINE_READ_LIMIT = 256 * 1024
 # Linux NAME_MAX.
 MAX_FILE_NAME_BYTES = 255
-# Seconds a container listing may reuse its documents' sizes and times. Every change this
-# server makes shows at once (it renames files into place, which the folder index records); a
-# file rewritten in place by another program shows in listings within this time. Listing a
-# 1,000-child container otherwise costs 1,000 stats, most of its time.
+# Seconds a container listing may reuse its documents' sizes and times when its folder is not
+# watched (pod.storage.watch). Every change this server makes shows at once (it renames files into
+# place, which the folder index records); a file rewritten in place by another program shows in
+# listings within this time. Listing a 1,000-child container otherwise costs 1,000 stats, most of
+# its time. In a watched folder the stats are kept until an event names their file.
 CHILD_STAT_MAX_AGE = 1.0
+# Documents' stat results kept for watched folders (by file path), exact until an event names them.
+WATCHED_ENTRIES = 8192
+# In a request's view (pod.storage.base): the kernel's events were applied for this request.
+_CHANGES_TAKEN = object()
 # Nanoseconds within which two changes to a folder may leave it the same modification time (a
 # coarse kernel clock tick is 1–10 ms): an index scanned that soon after a change is scanned again.
 RACY_WINDOW_NS = 20_000_000
@@ -59,6 +65,10 @@ class _FolderIndex:
     stats_taken: float = 0.0
     # Scanned so soon after the folder's last change that another change may share its time.
     racy: bool = False
+    # The folder's watch (pod.storage.watch), or None: then its time is checked once per request.
+    wd: int | None = None
+    # An event said a name came or went here: compare the folder's time before trusting this index.
+    verify: bool = False
 
 
 class FileStore:
@@ -76,6 +86,25 @@ class FileStore:
         self._changing_now: dict[Path, int] = {}
         # Container → its folder: a pure function of the path, asked for on every request.
         self._folders: Lru[ResourceIdentifier, Path] = Lru(4096)
+        # The kernel's reports of changes (opened at first use; None where inotify is missing), and
+        # documents' stat results in watched folders, by file path: no stat while nothing changed.
+        self._watch: FolderWatch | None = None
+        self._watch_tried = False
+        self._entries: Lru[str, Entry] = Lru(WATCHED_ENTRIES)
+        # Store.generation: moves with every change seen. Only while every indexed folder is
+        # watched does it speak for all of them (a folder that could not be watched ends that).
+        self._generation = 0
+        self._all_watched = True
+
+    def close(self) -> None:
+        """Give the watch back to the kernel; from here on every question is answered with stats."""
+        self._watch_tried = True
+        self._generation += 1
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+        self._indexes.clear()
+        self._entries.clear()
 
     # -- locating -----------------------------------------------------------------------------
 
@@ -92,6 +121,12 @@ class FileStore:
         index = self._indexes.get(folder)
         if view is not None and index is not None and folder in view.checked:
             return index  # checked once in this request; our own changes are recorded as they happen
+        if self._take_changes(view):
+            index = self._indexes.get(folder)
+            if index is not None and index.wd is not None and not index.verify:
+                if view is not None:
+                    view.checked.add(folder)
+                return index  # watched, and no name came or went since it was last checked
         try:
             mtime_ns = os.stat(folder).st_mtime_ns
         except (FileNotFoundError, NotADirectoryError):
@@ -101,18 +136,68 @@ class FileStore:
             view.checked.add(folder)
         unchanged = index is not None and index.mtime_ns == mtime_ns and not index.racy
         if index is not None and (unchanged or folder in self._changing_now):
+            index.verify = False
             return index
         # A folder changed within the file system's clock tick of this scan may change again
         # without its time moving: such an index is scanned once more next time ("racy", as in git).
         index = _FolderIndex(mtime_ns, racy=time.time_ns() - mtime_ns < RACY_WINDOW_NS)
+        # Watched before the scan: a change during it is reported, and checked for next time.
+        index.wd = self._watch.watch(folder) if self._watch is not None else None
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     self._add_to_index(index, entry)
         except NotADirectoryError:
             return None
+        self._generation += 1
+        if index.wd is None:
+            self._all_watched = False
         self._indexes[folder] = index
         return index
+
+    def _take_changes(self, view: RequestView | None) -> bool:
+        """Apply what the kernel reported since the last look (once per request); False: no watch."""
+        watch = self._watch
+        if watch is None:
+            if self._watch_tried:
+                return False
+            self._watch_tried = True
+            watch = self._watch = FolderWatch.open()
+            if watch is None:
+                return False
+        if view is not None:
+            if _CHANGES_TAKEN in view.checked:
+                return True
+            view.checked.add(_CHANGES_TAKEN)
+        for change in watch.changes():
+            self._apply(change)
+        return True
+
+    def _apply(self, change: Change) -> None:
+        self._generation += 1
+        if change.kind == OVERFLOW:
+            self._indexes.clear()
+            self._entries.clear()
+            return
+        if change.kind == GONE:
+            self._forget_under(change.folder)
+            return
+        self._entries.pop(os.path.join(change.folder, change.name))
+        index = self._indexes.get(change.folder)
+        if index is not None:
+            stored = names.decode_name(change.name) if change.is_dir else names.parse_file_name(change.name)
+            if stored is not None:
+                index.stats.pop(stored if isinstance(stored, str) else stored.name, None)
+            if change.kind in (ADDED, REMOVED):
+                index.verify = True
+        # (A watched folder moved or removed reports it itself, as GONE: see above.)
+
+    def _forget_under(self, folder: Path) -> None:
+        for path in [path for path in self._indexes if under(path, folder)]:
+            index = self._indexes.pop(path)
+            if index.wd is not None and self._watch is not None:
+                self._watch.unwatch(index.wd)
+        self._entries.clear()  # by file path: simpler to start afresh than to pick out a subtree
 
     @staticmethod
     def _add_to_index(index: _FolderIndex, entry: os.DirEntry[str]) -> None:
@@ -137,7 +222,7 @@ class FileStore:
         else:
             index.shadowed.setdefault(stored.name, []).append(entry.name)
 
-    def _locate(self, identifier: ResourceIdentifier) -> tuple[str, _Listed] | None:
+    def _locate(self, identifier: ResourceIdentifier) -> tuple[str, _Listed, _FolderIndex] | None:
         parent = identifier.parent
         if parent is None:
             return None
@@ -148,7 +233,7 @@ class FileStore:
         listed = index.by_name.get(identifier.name)
         if listed is None or listed.is_dir != identifier.is_container:
             return None
-        return os.path.join(folder, listed.file_name), listed
+        return os.path.join(folder, listed.file_name), listed, index
 
     def _entry(
         self, identifier: ResourceIdentifier, path: str | Path, media_type: str | None
@@ -166,8 +251,20 @@ class FileStore:
         located = self._locate(identifier)
         if located is None:
             return None
-        path, listed = located
-        return self._entry(identifier, path, listed.media_type)
+        path, listed, index = located
+        if index.wd is None or listed.is_dir:  # a folder's time moves with what happens inside it
+            return self._entry(identifier, path, listed.media_type)
+        entry = self._entries.get(path)  # exact: any event naming the file removed it
+        if entry is None:
+            entry = self._entry(identifier, path, listed.media_type)
+            if entry is not None:
+                self._entries.put(path, entry)
+        return entry
+
+    def generation(self) -> int | None:
+        if not self._take_changes(request_view()) or not self._all_watched:
+            return None
+        return self._generation
 
     async def exists(self, identifier: ResourceIdentifier) -> bool:
         # From the folder index (checked against the folder's time): no stat of the resource itself.
@@ -284,13 +381,18 @@ class FileStore:
         concurrent changes, the one seen last is the latest, so the largest is kept (a smaller
         one than the folder's real time would only cost a rescan, never a stale answer).
         """
+        self._generation += 1
         index = self._indexes.get(folder)
         if index is None:
             return
+        previous = index.by_name.get(name)
+        if previous is not None:
+            self._entries.pop(os.path.join(folder, previous.file_name))
         if listed is None:
             index.by_name.pop(name, None)
         else:
             index.by_name[name] = listed
+            self._entries.pop(os.path.join(folder, listed.file_name))
         index.stats.pop(name, None)
         index.racy = False  # a change of ours is recorded: the folder's time is ours from here
         if mtime_ns is not None:
@@ -329,8 +431,7 @@ class FileStore:
         located = self._locate(identifier)
         if located is None:
             raise NotFound(f"{identifier} does not exist")
-        located_path, _ = located
-        path = Path(located_path)
+        path = Path(located[0])
         folder = path.parent
         with self._changing(folder):
             if identifier.is_container:
@@ -348,7 +449,7 @@ class FileStore:
         if index is None:
             raise NotFound(f"{container} does not exist")
         now = time.monotonic()
-        if now - index.stats_taken > CHILD_STAT_MAX_AGE:
+        if index.wd is None and now - index.stats_taken > CHILD_STAT_MAX_AGE:
             index.stats.clear()
             index.stats_taken = now
         found = []

@@ -23,10 +23,15 @@ class _Stored:
 class MemoryStore:
     def __init__(self) -> None:
         self._versions = itertools.count(1)
+        self._generation = 0
         self._items: dict[ResourceIdentifier, _Stored] = {ROOT: self._new(None, b"")}
 
     def _new(self, content_type: str | None, body: bytes) -> _Stored:
-        return _Stored(content_type, body, time.time_ns(), next(self._versions))
+        self._generation = next(self._versions)  # every change makes a new _Stored
+        return _Stored(content_type, body, time.time_ns(), self._generation)
+
+    def generation(self) -> int | None:
+        return self._generation
 
     def _entry(self, identifier: ResourceIdentifier, stored: _Stored) -> Entry:
         return Entry(identifier, stored.content_type, len(stored.body), stored.mtime_ns, stored.version)

@@ -36,6 +36,9 @@ class MeteredStore:
     async def exists(self, identifier: ResourceIdentifier) -> bool:
         return await self.inner.exists(identifier)
 
+    def generation(self) -> int | None:
+        return self.inner.generation()
+
     async def read(self, identifier: ResourceIdentifier) -> bytes:
         return await self.inner.read(identifier)
 

@@ -35,6 +35,17 @@ class _Decision:
     for_agent: AccessModes  # allowed to the agent, the origin aside: tells whose fault a refusal is
 
 
+@dataclass(slots=True)
+class _Remembered:
+    """A decision, and what it still holds for: the ACL it came from at that version, or (quicker
+    to check) the store's generation when it was last confirmed, while nothing stored changed."""
+
+    decision: _Decision
+    acl: str  # the path of the ACL document ("" when there was none)
+    version: str  # its ETag
+    generation: int | None
+
+
 class AccessControl:
     """Web Access Control over one store: effective ACLs, subjects, groups, origins and owners."""
 
@@ -51,6 +62,7 @@ class AccessControl:
         self.storages = storages
         self.base_url = base_url
         self.owners_of = owners_of
+        self.store = store
         self.discovery = AclDiscovery(store, base_url)
         self.groups = GroupMembership(store, base_url, outbound)
         self.trusted_apps: TrustedApps = trusted_apps or NoTrustedApps()
@@ -59,7 +71,7 @@ class AccessControl:
         self.own_origin = normalize_origin(base_url)
         # Decisions that depend on nothing but the ACL version, the agent and the origin (no
         # owner, no group, no trusted app), remembered: a cached check is then a lookup.
-        self._decisions: Lru[tuple[str, str, str, str | None, str | None], _Decision] = Lru(8192)
+        self._decisions: Lru[tuple[str, str | None, str | None], _Remembered] = Lru(8192)
 
     # -- the questions the request path asks ---------------------------------------------------
 
@@ -127,20 +139,26 @@ class AccessControl:
             assert storage is not None
             # Issue 13: an app the owner blocked (or, approved-only, never approved) is refused (403) here.
             await self.app_policy.check(credentials, storage)
-        effective = await self.discovery.effective(subject, stats)
         origin = normalize_origin(credentials.origin) if credentials.origin else None
-        # Without an owner or a trusted app to consult, the answer is a function of the key.
-        key = None
+        # Without an owner or a trusted app to consult, the answer is a function of the subject,
+        # the agent, the origin and the effective ACL's version.
+        remembered = key = generation = None
         if not owner and self._no_other_origin(origin):
-            acl_path = effective.acl.path if effective.acl is not None else ""
-            key = (subject.path, acl_path, effective.version, agent, origin)
-            if (remembered := self._decisions.get(key)) is not None:
-                return remembered
+            key = (subject.path, agent, origin)
+            generation = self.store.generation()  # before the ACL is looked up
+            remembered = self._decisions.get(key)
+            if remembered is not None and generation is not None and remembered.generation == generation:
+                return remembered.decision  # nothing stored changed since: no ACL lookup at all
+        effective = await self.discovery.effective(subject, stats)
+        acl_path = effective.acl.path if effective.acl is not None else ""
+        if remembered is not None and (remembered.acl, remembered.version) == (acl_path, effective.version):
+            remembered.generation = generation
+            return remembered.decision
         decision, groups_had_a_say = await self._evaluate(
             credentials, subject, effective, origin, wanted, owner
         )
         if key is not None and not groups_had_a_say:
-            self._decisions.put(key, decision)
+            self._decisions.put(key, _Remembered(decision, acl_path, effective.version, generation))
         return decision
 
     async def _evaluate(

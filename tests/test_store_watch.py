@@ -1,0 +1,144 @@
+"""The FileStore answers from memory while the kernel says nothing changed (pod.storage.watch), and
+never serves what the files no longer say (DESIGN "Files are the truth"): every kind of change another
+program can make is seen by the next request, watched or not.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from pod.ldp.identifiers import parse_path
+from pod.storage import watch
+from pod.storage.base import one_request
+from pod.storage.files import FileStore
+from tests.conftest import ClientFactory
+
+TURTLE = {"Content-Type": "text/turtle"}
+OPEN_ACL = b"""@prefix acl: <http://www.w3.org/ns/auth/acl#>.
+<#all> a acl:Authorization; acl:agentClass <http://xmlns.com/foaf/0.1/Agent>;
+    acl:accessTo <./>; acl:default <./>; acl:mode acl:Read, acl:Write, acl:Control."""
+CLOSED_ACL = b"""@prefix acl: <http://www.w3.org/ns/auth/acl#>.
+<#one> a acl:Authorization; acl:agent <https://someone.example/#me>;
+    acl:accessTo <./>; acl:default <./>; acl:mode acl:Read."""
+
+needs_inotify = pytest.mark.skipif(watch.FolderWatch.open() is None, reason="no inotify on this machine")
+
+
+@pytest.fixture
+def storage() -> str:
+    return "file"
+
+
+@pytest.fixture(params=["watched", "unwatched"])
+def watched(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Each behaviour holds with the kernel's help and without it (stats only)."""
+    if request.param == "unwatched":
+        monkeypatch.setattr(watch.FolderWatch, "open", classmethod(lambda cls: None))
+    return request.param == "watched"
+
+
+def _in_place(path: Path, data: bytes) -> None:
+    """Rewrite a file's bytes in place: same inode, its folder's time unchanged."""
+    folder_time = path.parent.stat().st_mtime_ns
+    with open(path, "r+b") as file:
+        file.write(data)
+        file.truncate()
+    assert path.parent.stat().st_mtime_ns == folder_time
+
+
+async def test_a_document_rewritten_in_place_is_served_at_once(
+    make_client: ClientFactory, tmp_path: Path, watched: bool
+) -> None:
+    client: TestClient[Any, Any] = await make_client()
+    await client.put("/c/doc.ttl", data=b"<#a> <#b> <#old>.", headers=TURTLE)
+    for _ in range(3):  # cached: the stat, the body, the WAC decision
+        assert "old" in await (await client.get("/c/doc.ttl")).text()
+    _in_place(tmp_path / "data" / "c" / "doc.ttl", b"<#a> <#b> <#new>, <#newer>.")
+    assert "newer" in await (await client.get("/c/doc.ttl")).text()
+    assert "doc.ttl" in await (await client.get("/c/")).text()
+
+
+async def test_an_acl_rewritten_in_place_takes_effect_at_once(
+    make_client: ClientFactory, tmp_path: Path, watched: bool
+) -> None:
+    """WAC §Effective ACL Resource: the ACL as the file says now, for the very next request."""
+    client: TestClient[Any, Any] = await make_client()
+    await client.put("/c/doc.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)
+    acl = tmp_path / "data" / "c" / ".acl"
+    acl.write_bytes(OPEN_ACL + b" " * len(CLOSED_ACL))
+    for _ in range(3):
+        assert (await client.get("/c/doc.ttl")).status == 200
+    _in_place(acl, CLOSED_ACL)
+    assert (await client.get("/c/doc.ttl")).status == 401
+
+
+async def test_a_folder_swapped_for_another_is_seen_at_once(
+    make_client: ClientFactory, tmp_path: Path, watched: bool
+) -> None:
+    """A whole folder moved away and another moved into its place (a restore, a sync tool)."""
+    client: TestClient[Any, Any] = await make_client()
+    await client.put("/c/d/doc.ttl", data=b"<#a> <#b> <#before>.", headers=TURTLE)
+    assert "before" in await (await client.get("/c/d/doc.ttl")).text()
+    data = tmp_path / "data"
+    replacement = tmp_path / "replacement"
+    (replacement / "d").mkdir(parents=True)
+    (replacement / "d" / "doc.ttl").write_bytes(b"<#a> <#b> <#after>.")
+    (replacement / "d" / "more.ttl").write_bytes(b"<#a> <#b> <#c>.")
+    os.rename(data / "c", tmp_path / "old")
+    os.rename(replacement, data / "c")
+    assert "after" in await (await client.get("/c/d/doc.ttl")).text()
+    assert "more.ttl" in await (await client.get("/c/d/")).text()
+    shutil.rmtree(data / "c")
+    assert (await client.get("/c/d/doc.ttl")).status == 404
+
+
+@needs_inotify
+async def test_lost_events_forget_everything(tmp_path: Path) -> None:
+    """More changes than the kernel's queue holds (fs.inotify.max_queued_events): the events are
+    lost, the store is told so, and it starts afresh rather than trust what it knew."""
+    store = FileStore(tmp_path / "data")
+    try:
+        await store.make_container(parse_path("/c/"))
+        doc = parse_path("/c/doc.ttl")
+        await store.write(doc, b"<#a> <#b> <#c>.", "text/turtle")
+        with one_request():
+            before = await store.stat(doc)
+        assert before is not None
+        queue = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
+        folder = tmp_path / "data" / "c"
+        for n in range(queue // 2 + 1):  # two events each at least: created, closed after writing
+            (folder / f"x{n}.txt").write_bytes(b"x")
+        _in_place(folder / "doc.ttl", b"<#a> <#b> <#changed>.")
+        with one_request():
+            after = await store.stat(doc)
+        assert after is not None and after.size != before.size
+        assert await store.read(doc) == b"<#a> <#b> <#changed>."
+    finally:
+        store.close()
+
+
+@needs_inotify
+async def test_an_unchanged_document_costs_no_stat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point of the watch: while nothing changed, a document's stat is answered from memory."""
+    store = FileStore(tmp_path / "data")
+    try:
+        await store.make_container(parse_path("/c/"))
+        doc = parse_path("/c/doc.ttl")
+        await store.write(doc, b"<#a> <#b> <#c>.", "text/turtle")
+        with one_request():
+            first = await store.stat(doc)
+        generation = store.generation()
+        calls = []
+        real_stat = os.stat
+        monkeypatch.setattr(os, "stat", lambda *a, **k: calls.append(a) or real_stat(*a, **k))
+        with one_request():
+            assert await store.stat(doc) == first
+        assert calls == [] and store.generation() == generation is not None
+    finally:
+        store.close()
