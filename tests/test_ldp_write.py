@@ -4,6 +4,7 @@ containers.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -420,3 +421,19 @@ async def test_deleting_container_deletes_its_auxiliary_resources(client: Client
     resp = await client.delete("/c/")
     assert resp.status in (200, 204)
     assert (await client.get("/c/" + suffix)).status == 404
+
+
+async def test_a_body_that_stops_arriving_is_a_408_and_nothing_is_written(make_client: Any) -> None:
+    """RFC 9110 §15.5.9: a client that stops sending its body mid-way gets 408 once the body
+    timeout passes, and no part of the body is kept (issue 2 "Bad input": never a hang)."""
+    client: Client = await make_client(body_timeout=0.3)
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(
+        b"PUT /stalled.ttl HTTP/1.1\r\nHost: x\r\nContent-Type: text/turtle\r\n"
+        b"Content-Length: 100\r\n\r\n<#a> <#b> "
+    )
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), timeout=5)
+    writer.close()
+    assert status_line.split()[1] == b"408"
+    assert (await client.get("/stalled.ttl")).status == 404

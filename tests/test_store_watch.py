@@ -98,6 +98,22 @@ async def test_a_folder_swapped_for_another_is_seen_at_once(
     assert (await client.get("/c/d/doc.ttl")).status == 404
 
 
+async def test_documents_added_and_removed_by_hand_are_seen_at_once(
+    make_client: ClientFactory, tmp_path: Path, watched: bool
+) -> None:
+    client: TestClient[Any, Any] = await make_client()
+    await client.put("/c/one.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)
+    await client.put("/c/two.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)
+    assert (await client.get("/c/one.ttl")).status == 200
+    folder = tmp_path / "data" / "c"
+    (folder / "one.ttl").unlink()
+    (folder / "three.ttl").write_bytes(b"<#a> <#b> <#three>.")
+    assert (await client.get("/c/one.ttl")).status == 404
+    assert "three" in await (await client.get("/c/three.ttl")).text()
+    listing = await (await client.get("/c/")).text()
+    assert "one.ttl" not in listing and "two.ttl" in listing and "three.ttl" in listing
+
+
 @needs_inotify
 async def test_lost_events_forget_everything(tmp_path: Path) -> None:
     """More changes than the kernel's queue holds (fs.inotify.max_queued_events): the events are

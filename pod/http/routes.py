@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -43,6 +42,55 @@ DEFAULT_BODY_TIMEOUT = 60.0
 LDP_BASIC_CONTAINER = "http://www.w3.org/ns/ldp#BasicContainer"
 LDP_CONTAINER = "http://www.w3.org/ns/ldp#Container"
 OWNER_REL = "http://www.w3.org/ns/solid/terms#owner"
+
+
+class _LimitedBody:
+    """A request body in chunks: within the size limit, never idle for longer than the body timeout.
+
+    (An iterator object rather than an async generator: bodies that have arrived whole, most of
+    them, are taken as they are, with no timer and no generator to set up.)
+    """
+
+    __slots__ = ("ended", "max_size", "request", "timeout", "total")
+
+    def __init__(self, request: web.Request, max_size: int, timeout: float) -> None:
+        self.request = request
+        self.max_size = max_size
+        self.timeout = timeout
+        self.total = 0
+        self.ended = False
+
+    def __aiter__(self) -> _LimitedBody:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self.ended:
+            raise StopAsyncIteration
+        stream = self.request.content
+        chunk = stream.read_nowait(CHUNK_SIZE)  # what has arrived already
+        if not chunk and not stream.at_eof():
+            try:
+                # A client that stops sending mid-body would otherwise hold its connection (and
+                # its staged file) for ever: a slow but steady upload is fine, a stalled one is not.
+                async with asyncio.timeout(self.timeout):
+                    chunk = await stream.read(CHUNK_SIZE)
+            except TimeoutError:
+                raise RequestTimeout(f"no part of the body arrived for {self.timeout:g} s") from None
+        if not chunk:
+            self.ended = True
+            self._check_complete()
+            raise StopAsyncIteration
+        self.total += len(chunk)
+        if self.total > self.max_size:
+            raise PayloadTooLarge(f"the body is over the limit of {self.max_size} bytes")
+        return chunk
+
+    def _check_complete(self) -> None:
+        length = self.request.content_length
+        # (A Content-Encoding body is decoded on the way in, so its length is not the one announced.)
+        if length is not None and self.total != length and "Content-Encoding" not in self.request.headers:
+            # RFC 9112 §6.3: a body shorter than its Content-Length is incomplete; keep nothing of it.
+            raise BadRequest(f"the body ended after {self.total} of the {length} bytes announced")
 
 
 class LdpHandler:
@@ -85,30 +133,8 @@ class LdpHandler:
         if has_body and media_type is None:
             # Solid Protocol §2.1: content without a Content-Type is a 400.
             raise BadRequest("the request has content but no Content-Type header")
-        return Content(media_type, self._limited(request) if has_body else b"", length)
-
-    async def _limited(self, request: web.Request) -> AsyncIterator[bytes]:
-        """The body in chunks: within the size limit, never idle for longer than the body timeout."""
-        total = 0
-        while True:
-            try:
-                # A client that stops sending mid-body would otherwise hold its connection (and
-                # its staged file) for ever: a slow but steady upload is fine, a stalled one is not.
-                async with asyncio.timeout(self.body_timeout):
-                    chunk = await request.content.read(CHUNK_SIZE)
-            except TimeoutError:
-                raise RequestTimeout(f"no part of the body arrived for {self.body_timeout:g} s") from None
-            if not chunk:
-                break
-            total += len(chunk)
-            if total > self.max_body_size:
-                raise PayloadTooLarge(f"the body is over the limit of {self.max_body_size} bytes")
-            yield chunk
-        length = request.content_length
-        # (A Content-Encoding body is decoded on the way in, so its length is not the one announced.)
-        if length is not None and total != length and "Content-Encoding" not in request.headers:
-            # RFC 9112 §6.3: a body shorter than its Content-Length is incomplete; keep nothing of it.
-            raise BadRequest(f"the body ended after {total} of the {length} bytes announced")
+        body = _LimitedBody(request, self.max_body_size, self.body_timeout) if has_body else b""
+        return Content(media_type, body, length)
 
     # -- the handler --------------------------------------------------------------------------
 

@@ -184,13 +184,14 @@ class FileStore:
             return
         self._entries.pop(os.path.join(change.folder, change.name))
         index = self._indexes.get(change.folder)
-        if index is not None:
-            stored = names.decode_name(change.name) if change.is_dir else names.parse_file_name(change.name)
-            if stored is not None:
-                index.stats.pop(stored if isinstance(stored, str) else stored.name, None)
-            if change.kind in (ADDED, REMOVED):
-                index.verify = True
-        # (A watched folder moved or removed reports it itself, as GONE: see above.)
+        if index is None:
+            return  # (a watched folder moved or removed reports it itself, as GONE: see above)
+        stored = names.decode_name(change.name) if change.is_dir else names.parse_file_name(change.name)
+        name = stored if isinstance(stored, str) else stored.name if stored is not None else None
+        if name is not None:
+            index.stats.pop(name, None)
+        if change.kind in (ADDED, REMOVED) and not _already_in(index, name, change):
+            index.verify = True
 
     def _forget_under(self, folder: Path) -> None:
         for path in [path for path in self._indexes if under(path, folder)]:
@@ -536,3 +537,15 @@ def _remove_folder(path: Path) -> None:
             raise Conflict("the container is not empty (an upload into it may be in progress)") from error
         raise
     fsync_folder(path.parent)
+
+
+def _already_in(index: _FolderIndex, name: str | None, change: Change) -> bool:
+    """Whether the index already says what a name's coming or going means (as after our own
+    writes, which record themselves): then the folder need not be checked again."""
+    if name is None:
+        return True  # a file of no resource (a temporary one): the index never has it
+    listed = index.by_name.get(name)
+    here = listed is not None and listed.file_name == change.name and listed.is_dir == change.is_dir
+    if change.kind == ADDED:
+        return here
+    return not here and change.name not in index.shadowed.get(name, ())
