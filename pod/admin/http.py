@@ -120,6 +120,8 @@ def suspension_middleware(
 
     @web.middleware
     async def refuse_suspended(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not policy.anyone_suspended():
+            return await handler(request)
         raw = request.raw_path.split("?", 1)[0]
         if not raw.startswith(base_path):
             return await handler(request)

@@ -107,6 +107,10 @@ class AccountPolicy:
             return False  # the hot path: nobody suspended, no account lookup
         return await self.account_of(storage) in policy.suspended
 
+    def anyone_suspended(self) -> bool:
+        """Whether any account is suspended now (when none is, no request needs a closer look)."""
+        return bool(self._fresh().suspended)
+
     def quota_override(self, account_id: str) -> tuple[bool, int | None]:
         """(has an override, the override) for an account."""
         policy = self._fresh()

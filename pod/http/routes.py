@@ -24,6 +24,7 @@ from pod.http.read_only import read_only_rdf
 from pod.http.shapes import RequestAuthority, with_members_report
 from pod.ldn.receiver import LDP_INBOX, InboxReceiver
 from pod.ldn.senders import sender_key
+from pod.ldp.cache import Lru
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier, parse_path
 from pod.ldp.operations import Content, Representation, ResourceKind, Resources
 from pod.ldp.storages import storage_description
@@ -115,14 +116,21 @@ class LdpHandler:
         self.max_body_size = max_body_size
         self.body_timeout = body_timeout
         self.started = int(time.time())
+        # Pure functions of the request path (and of the storages' records), asked on every request.
+        self._identifiers: Lru[str, ResourceIdentifier] = Lru(4096)
+        self._resource_headers: Lru[tuple[str, ResourceKind | None, int], dict[str, str]] = Lru(1024)
 
     # -- request → operation ------------------------------------------------------------------
 
     def identifier(self, request: web.Request) -> ResourceIdentifier:
         raw_path = request.raw_path.split("?", 1)[0]
-        if not raw_path.startswith(self.base_path):
-            raise NotFound("this path is outside the server's base URL")
-        return parse_path("/" + raw_path[len(self.base_path) :])
+        identifier = self._identifiers.get(raw_path)
+        if identifier is None:
+            if not raw_path.startswith(self.base_path):
+                raise NotFound("this path is outside the server's base URL")
+            identifier = parse_path("/" + raw_path[len(self.base_path) :])  # a bad path raises: not kept
+            self._identifiers.put(raw_path, identifier)
+        return identifier
 
     def content(self, request: web.Request) -> Content:
         media_type = conneg.essence(request.headers.get("Content-Type"))
@@ -163,7 +171,17 @@ class LdpHandler:
         return headers.allowed_methods(kind, deletable=not storages.is_undeletable(identifier))
 
     def resource_headers(self, identifier: ResourceIdentifier, kind: ResourceKind | None) -> dict[str, str]:
-        """Link, Allow and Accept-* for a resource: on every response about it."""
+        """Link, Allow and Accept-* for a resource: on every response about it (a new dict each time)."""
+        key = (identifier.path, kind, self.resources.storages.version)
+        found = self._resource_headers.get(key)
+        if found is None:
+            found = self._resource_headers_of(identifier, kind)
+            self._resource_headers.put(key, found)
+        return dict(found)
+
+    def _resource_headers_of(
+        self, identifier: ResourceIdentifier, kind: ResourceKind | None
+    ) -> dict[str, str]:
         resources = self.resources
         storages = resources.storages
         links = []

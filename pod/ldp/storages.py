@@ -90,6 +90,7 @@ class Storages:
         self._records: dict[ResourceIdentifier, StorageRecord] = {r: StorageRecord(r) for r in roots}
         self._stamp: int | None = None
         self._checked = 0.0
+        self._version = 0  # moves whenever the records may have changed
 
     # -- loading and saving -------------------------------------------------------------------
 
@@ -100,6 +101,7 @@ class Storages:
         self._stamp = self._state.stamp(REGISTRY_KEY)
         self._records = self._parse(await self._state.read(REGISTRY_KEY))
         self._checked = time.monotonic()
+        self._version += 1
 
     def _parse(self, data: bytes | None) -> dict[ResourceIdentifier, StorageRecord]:
         records: dict[ResourceIdentifier, StorageRecord] = {}
@@ -124,9 +126,18 @@ class Storages:
             if stamp != self._stamp:
                 self._records = self._parse(state.peek(REGISTRY_KEY))
                 self._stamp = stamp
+                self._version += 1
         return self._records
 
+    @property
+    def version(self) -> int:
+        """Changes whenever a storage, its owners or its protected triples may have changed: what
+        was derived from the records (a resource's Link headers) holds while it stays the same."""
+        self._fresh()
+        return self._version
+
     async def _update(self, change: Iterable[tuple[ResourceIdentifier, StorageRecord | None]]) -> None:
+        self._version += 1
         if self._state is None:
             for root, record in change:
                 self._set(self._records, root, record)
@@ -138,6 +149,7 @@ class Storages:
             body = {"storages": [r.to_json() for r in records.values() if r.owners or r.protected]}
             await self._state.write(REGISTRY_KEY, json.dumps(body, indent=1).encode("utf-8"))
             self._records = records
+            self._version += 1
             self._stamp = self._state.stamp(REGISTRY_KEY)
 
     def _set(
