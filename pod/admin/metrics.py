@@ -75,6 +75,7 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_Gauges(self))
+        self._recorded: dict[tuple[str, int], tuple[Callable[[], None], Callable[[float], None]]] = {}
 
     def text(self) -> bytes:
         return generate_latest(self.registry)
@@ -96,6 +97,16 @@ class Metrics:
             raise
         finally:
             self.in_flight -= 1
-            method = request.method if request.method in METHODS else "OTHER"
-            self.requests.labels(method, str(status)).inc()
-            self.latency.labels(method, str(status)).observe(time.perf_counter() - started)
+            count, observe = self._recorders(request.method, status)
+            count()
+            observe(time.perf_counter() - started)
+
+    def _recorders(self, method: str, status: int) -> tuple[Callable[[], None], Callable[[float], None]]:
+        """The counter and the histogram of one method and status (labels() costs a lock each time)."""
+        label = method if method in METHODS else "OTHER"  # (a client's made-up methods are one label)
+        found = self._recorded.get((label, status))
+        if found is None:
+            labels = (label, str(status))
+            found = (self.requests.labels(*labels).inc, self.latency.labels(*labels).observe)
+            self._recorded[(label, status)] = found
+        return found

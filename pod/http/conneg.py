@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,10 +31,11 @@ class MediaRange:
         return 2 if self.subtype == sub else -1
 
 
-def parse_accept(header: str | None) -> list[MediaRange]:
+@functools.lru_cache(maxsize=512)  # clients send the same few Accept headers again and again
+def parse_accept(header: str | None) -> tuple[MediaRange, ...]:
     """The ranges of an Accept header; a missing or empty header accepts anything."""
     if not header or not header.strip():
-        return [MediaRange("*", "*", 1.0)]
+        return (MediaRange("*", "*", 1.0),)
     ranges = []
     for part in header.split(","):
         fields = [f.strip() for f in part.split(";")]
@@ -52,11 +54,16 @@ def parse_accept(header: str | None) -> list[MediaRange]:
                     q = 0.0
         if sub:
             ranges.append(MediaRange(kind, sub, q))
-    return ranges
+    return tuple(ranges)
 
 
 def negotiate(ranges: Sequence[MediaRange], available: Sequence[str]) -> str | None:
     """The available media type the client prefers most; ties go to the server's order."""
+    return _negotiate(tuple(ranges), tuple(available))
+
+
+@functools.lru_cache(maxsize=512)
+def _negotiate(ranges: tuple[MediaRange, ...], available: tuple[str, ...]) -> str | None:
     chosen, best_q = None, 0.0
     for media_type in available:
         # The most specific matching range decides the quality of a type (RFC 9110 §12.5.1).

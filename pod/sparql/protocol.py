@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -98,7 +99,7 @@ def negotiate(accept: str | None) -> tuple[str | None, str | None]:
     )
 
 
-def _choose(ranges: list[conneg.MediaRange], canonical: list[str]) -> str | None:
+def _choose(ranges: Sequence[conneg.MediaRange], canonical: list[str]) -> str | None:
     aliases = [alias for alias, target in results.ALIASES.items() if target in canonical]
     chosen = conneg.negotiate(ranges, canonical + aliases)
     return results.ALIASES.get(chosen, chosen) if chosen is not None else None
