@@ -71,13 +71,18 @@ class ResourceIdentifier:
             return None
         parent = self._parent
         if parent is None:  # asked for again and again on every request: made once
-            parent = ResourceIdentifier(self.segments[:-1], True)
+            parent = _container(self.segments[:-1])
             object.__setattr__(self, "_parent", parent)
         return parent
 
     def ancestors(self) -> list[ResourceIdentifier]:
         """The containers above this resource, nearest first, ending with the root."""
-        return [ResourceIdentifier(self.segments[:i], True) for i in range(len(self.segments) - 1, -1, -1)]
+        found = []
+        ancestor = self.parent
+        while ancestor is not None:
+            found.append(ancestor)
+            ancestor = ancestor.parent
+        return found
 
     def child(self, name: str, *, container: bool = False) -> ResourceIdentifier:
         assert self.is_container, "only containers have children"
@@ -131,6 +136,13 @@ class ResourceIdentifier:
 
 
 ROOT = ResourceIdentifier((), True)
+
+
+@functools.lru_cache(maxsize=8192)
+def _container(segments: tuple[str, ...]) -> ResourceIdentifier:
+    """The container with these segments, one object for all its members: each made once, with its
+    own parent (and so every ancestor) made once too, so walking up a path creates nothing new."""
+    return ResourceIdentifier(segments, True)
 
 
 def check_name(name: str) -> str:
