@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from pod.app import RESOURCES
 from pod.ldp.cache import VersionedCache
 from pod.storage import files
 from tests.conftest import ClientFactory
@@ -102,3 +103,37 @@ async def test_a_document_rewritten_in_place_shows_in_its_listing_within_the_max
     time.sleep(0.25)
     after = await client.get("/c/")
     assert before.headers["ETag"] != after.headers["ETag"]
+
+
+def test_versioned_cache_forgets_every_version_of_a_path() -> None:
+    cache: VersionedCache[bytes] = VersionedCache(budget_bytes=100, max_entry_bytes=100)
+    cache.put("/a", "1", b"one", 3)
+    cache.put("/a", "1-jsonld", b"one as JSON-LD", 14)
+    cache.put("/b", "1", b"bee", 3)
+    cache.forget("/a")
+    assert cache.get("/a", "1") is None and cache.get("/a", "1-jsonld") is None
+    assert cache.get("/b", "1") == b"bee" and cache.used_bytes == 3 and len(cache) == 1
+    cache.forget("/never-held")  # nothing to do
+    cache.put("/c", "1", b"x" * 98, 98)  # evicts /b by the budget: its record goes with it
+    cache.forget("/b")
+    assert cache.used_bytes == 98
+
+
+async def test_a_changed_resource_keeps_only_its_current_version_in_the_caches(
+    make_client: ClientFactory,
+) -> None:
+    """Old versions are never asked for again: a write drops them (issue 4: peak memory)."""
+    client: TestClient[Any, Any] = await make_client()
+    await client.put("/doc.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)
+    patch = (
+        "@prefix solid: <http://www.w3.org/ns/solid/terms#>."
+        " _:p a solid:InsertDeletePatch; solid:inserts {{ <#a> <#b> <#d{n}> }}."
+    )
+    resources = client.server.app[RESOURCES]
+    for n in range(5):
+        assert (await client.get("/doc.ttl", headers={"Accept": "application/ld+json"})).status == 200
+        response = await client.patch("/doc.ttl", data=patch.format(n=n), headers={"Content-Type": "text/n3"})
+        assert response.ok
+    assert len(resources.graphs) == 1 and len(resources.representations) == 1  # the last patch's
+    await client.put("/doc.ttl", data=b"<#a> <#b> <#e>.", headers=TURTLE)
+    assert len(resources.graphs) == 0 and len(resources.representations) == 0

@@ -158,3 +158,17 @@ async def test_an_unchanged_document_costs_no_stat(tmp_path: Path, monkeypatch: 
         assert calls == [] and store.generation() == generation is not None
     finally:
         store.close()
+
+
+@needs_inotify
+async def test_a_listing_shows_a_child_rewritten_in_place_at_once(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    """While watched, a container's listing (its children's sizes and times, its ETag) is exact."""
+    client: TestClient[Any, Any] = await make_client()
+    await client.put("/c/one.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)
+    before = [await client.get("/c/") for _ in range(3)][-1]  # its version and body now cached
+    _in_place(tmp_path / "data" / "c" / "one.ttl", b"<#a> <#b> <#c>, <#d>, <#e>.")
+    after = await client.get("/c/")
+    assert before.headers["ETag"] != after.headers["ETag"]
+    assert await before.text() != await after.text()

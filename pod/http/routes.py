@@ -117,8 +117,8 @@ class LdpHandler:
         self.body_timeout = body_timeout
         self.started = int(time.time())
         # Pure functions of the request path (and of the storages' records), asked on every request.
-        self._identifiers: Lru[str, ResourceIdentifier] = Lru(4096)
-        self._resource_headers: Lru[tuple[str, ResourceKind | None, int], dict[str, str]] = Lru(1024)
+        self._identifiers: Lru[str, ResourceIdentifier] = Lru(1024)
+        self._resource_headers: Lru[tuple[str, ResourceKind | None, int], dict[str, str]] = Lru(512)
 
     # -- request → operation ------------------------------------------------------------------
 

@@ -3,8 +3,9 @@
 `VersionedCache` is keyed by a resource's path and version.
 
 Never stale by construction: a write gives the resource a new version (its ETag), so the old
-entries are simply never asked for again and age out. Bounded by a budget of bytes (each entry
-says what it costs), so a few large documents cannot crowd the server's memory.
+entries are never asked for again; `forget` drops them at once when the resource is known to have
+changed (or they age out). Bounded by a budget of bytes (each entry says what it costs), so a few
+large documents cannot crowd the server's memory.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class VersionedCache(Generic[V]):
         self.max_entry_bytes = max_entry_bytes
         self._entries: OrderedDict[tuple[str, str], tuple[V, int]] = OrderedDict()
         self._used = 0
+        self._versions: dict[str, set[str]] = {}  # path → the versions held for it
 
     def get(self, path: str, version: str) -> V | None:
         found = self._entries.get((path, version))
@@ -68,10 +70,24 @@ class VersionedCache(Generic[V]):
         if previous is not None:
             self._used -= previous[1]
         self._entries[key] = (value, cost)
+        self._versions.setdefault(path, set()).add(version)
         self._used += cost
         while self._used > self.budget_bytes:
-            _, (_, forgotten) = self._entries.popitem(last=False)
+            (old_path, old_version), (_, forgotten) = self._entries.popitem(last=False)
             self._used -= forgotten
+            self._drop_version(old_path, old_version)
+
+    def forget(self, path: str) -> None:
+        """Drop every version held for `path` (it changed: they will not be asked for again)."""
+        for version in self._versions.pop(path, ()):
+            _, cost = self._entries.pop((path, version))
+            self._used -= cost
+
+    def _drop_version(self, path: str, version: str) -> None:
+        versions = self._versions[path]
+        versions.discard(version)
+        if not versions:
+            del self._versions[path]
 
     @property
     def used_bytes(self) -> int:

@@ -19,7 +19,7 @@ from pod.errors import (
     UnsupportedMediaType,
 )
 from pod.ldp import containers
-from pod.ldp.cache import VersionedCache
+from pod.ldp.cache import Lru, VersionedCache
 from pod.ldp.changes import Activity, Change, ChangeFeed, LocalChangeFeed
 from pod.ldp.conditions import NO_CONDITIONS, Conditions, Outcome, Validators, evaluate
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier
@@ -181,6 +181,10 @@ class Resources:
         # Issue 11: writes into shape-constrained containers, and ACL documents, are validated.
         self.validator: Validator = validator or ShapeValidator(store, base_url)
         self.changes: ChangeFeed = changes or LocalChangeFeed()
+        # Containers' listing versions, by path: (store generation, container ETag, version).
+        self._listing_versions: Lru[str, tuple[int | None, str, str]] = Lru(1024)
+        # What the caches hold for a resource that changed is of no more use: dropped at once.
+        self.changes.subscribe(self._forget_cached)
         self.locker = locker
         self.storages = storages
         self.base_url = base_url
@@ -299,11 +303,7 @@ class Resources:
         media_type = choose(formats.RDF_MEDIA_TYPES)
         if media_type is None:
             raise NotAcceptable(f"containers are RDF: ask for one of {', '.join(formats.RDF_MEDIA_TYPES)}")
-        children = [
-            c for c in await self.store.children(entry.identifier) if c.identifier.auxiliary_kind is None
-        ]
-        description = await self.store.stat(entry.identifier.auxiliary(AuxiliaryKind.DESCRIPTION))
-        version = containers.container_version(entry, children, description)
+        version = await self._container_version(entry)
         tag = _representation_tag(version, media_type, formats.TURTLE)
         last_modified = containers.seconds(entry.mtime_ns)
         meta = (entry.identifier, ResourceKind.CONTAINER, media_type, tag, last_modified)
@@ -313,6 +313,12 @@ class Resources:
         cached = self.representations.get(path, tag)
         if cached is not None:
             return Representation(*meta, size=len(cached), body=cached if with_body else None)
+        children, description = await self._listing(entry)
+        # The listing as it is now, under the version it has now (the same, unless it just changed).
+        tag = _representation_tag(
+            containers.container_version(entry, children, description), media_type, formats.TURTLE
+        )
+        meta = (entry.identifier, ResourceKind.CONTAINER, media_type, tag, last_modified)
         described = (
             await self._graph(description)
             if description is not None and formats.is_rdf(description.content_type)
@@ -328,6 +334,13 @@ class Resources:
         data = formats.serialize(graph, media_type)
         self.representations.put(path, tag, data, len(data))
         return Representation(*meta, size=len(data), body=data if with_body else None)
+
+    async def _listing(self, entry: Entry) -> tuple[list[Entry], Entry | None]:
+        """A container's members (auxiliary resources aside) and its description's entry."""
+        children = [
+            c for c in await self.store.children(entry.identifier) if c.identifier.auxiliary_kind is None
+        ]
+        return children, await self.store.stat(entry.identifier.auxiliary(AuxiliaryKind.DESCRIPTION))
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -361,11 +374,16 @@ class Resources:
         evaluate(conditions, current, is_read=False)
 
     async def _container_version(self, entry: Entry) -> str:
-        children = [
-            c for c in await self.store.children(entry.identifier) if c.identifier.auxiliary_kind is None
-        ]
-        description = await self.store.stat(entry.identifier.auxiliary(AuxiliaryKind.DESCRIPTION))
-        return containers.container_version(entry, children, description)
+        """A listing's version covers every child's: while nothing stored changed, it is the same."""
+        path = entry.identifier.path
+        generation = self.store.generation()
+        known = self._listing_versions.get(path)
+        if generation is not None and known is not None and known[:2] == (generation, entry.etag):
+            return known[2]
+        children, description = await self._listing(entry)
+        version = containers.container_version(entry, children, description)
+        self._listing_versions.put(path, (generation, entry.etag, version))
+        return version
 
     async def missing_containers(self, identifier: ResourceIdentifier) -> list[ResourceIdentifier]:
         """The containers above `identifier` that do not exist yet, nearest first."""
@@ -394,6 +412,10 @@ class Resources:
             self._announce_created(ancestor, None)
 
     # -- the change feed ----------------------------------------------------------------------
+
+    def _forget_cached(self, change: Change) -> None:
+        self.graphs.forget(change.identifier.path)
+        self.representations.forget(change.identifier.path)
 
     def _announce_created(self, identifier: ResourceIdentifier, entry: Entry | None) -> None:
         etag = None if entry is None or identifier.is_container else entry.etag
@@ -642,9 +664,6 @@ class Resources:
         async with self.quota.reserve(target, len(data), 0 if stored is None else stored.size):
             await self._ensure_parents(target, applied[0].authority)
             written = await self.store.write(target, data, media_type)
-        # The next patch and the next read start from here, without reading the file again.
-        self.graphs.put(target.path, written.etag, graph, len(data))
-        self.representations.put(target.path, written.etag, data, len(data))
         if identifier.is_container:
             if entry is not None:  # a new container was announced as it was created
                 self._announce_updated(identifier, None)
@@ -652,6 +671,9 @@ class Resources:
             self._announce_created(target, written)
         else:
             self._announce_updated(target, written)
+        # The next patch and the next read start from here, without reading the file again.
+        self.graphs.put(target.path, written.etag, graph, len(data))
+        self.representations.put(target.path, written.etag, data, len(data))
         for position, waiting in enumerate(applied):
             if not waiting.answer.done():
                 waiting.answer.set_result(entry is None and position == 0)

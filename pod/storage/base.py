@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import contextvars
 from collections.abc import AsyncIterable, AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from pod.ldp.identifiers import ResourceIdentifier
@@ -24,15 +24,15 @@ class Entry:
     mtime_ns: int
     # Distinguishes two versions written within one clock tick (an inode, a counter).
     version: int = 0
+    # An opaque strong validator of the stored bytes (without quotes): made once, asked for often.
+    etag: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "etag", f"{self.mtime_ns:x}-{self.size:x}-{self.version:x}")
 
     @property
     def is_container(self) -> bool:
         return self.identifier.is_container
-
-    @property
-    def etag(self) -> str:
-        """An opaque strong validator of the stored bytes (without quotes)."""
-        return f"{self.mtime_ns:x}-{self.size:x}-{self.version:x}"
 
 
 @dataclass(frozen=True, slots=True)

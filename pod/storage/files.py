@@ -34,7 +34,7 @@ MAX_FILE_NAME_BYTES = 255
 # its time. In a watched folder the stats are kept until an event names their file.
 CHILD_STAT_MAX_AGE = 1.0
 # Documents' stat results kept for watched folders (by file path), exact until an event names them.
-WATCHED_ENTRIES = 8192
+WATCHED_ENTRIES = 4096
 # In a request's view (pod.storage.base): the kernel's events were applied for this request.
 _CHANGES_TAKEN = object()
 # Nanoseconds within which two changes to a folder may leave it the same modification time (a
