@@ -29,7 +29,7 @@ class AuxiliaryKind(enum.Enum):
     DESCRIPTION = ".meta"
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=4096)
 def _encode_segment(segment: str) -> str:
     """A decoded name as it appears in a canonical path (names repeat: the answers are kept)."""
     return quote(segment, safe=_SEGMENT_SAFE)

@@ -71,7 +71,7 @@ class AccessControl:
         self.own_origin = normalize_origin(base_url)
         # Decisions that depend on nothing but the ACL version, the agent and the origin (no
         # owner, no group, no trusted app), remembered: a cached check is then a lookup.
-        self._decisions: Lru[tuple[str, str | None, str | None], _Remembered] = Lru(8192)
+        self._decisions: Lru[tuple[str, str | None, str | None], _Remembered] = Lru(2048)
 
     # -- the questions the request path asks ---------------------------------------------------
 

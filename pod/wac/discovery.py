@@ -45,7 +45,7 @@ class _Candidate:
 class AclDiscovery:
     """Finds the effective ACL of resources in one store; parsed documents are cached by ETag."""
 
-    def __init__(self, store: Store, base_url: str, max_documents: int = 1024, max_paths: int = 4096) -> None:
+    def __init__(self, store: Store, base_url: str, max_documents: int = 1024, max_paths: int = 1024) -> None:
         self.store = store
         self.base_url = base_url
         self._documents: Lru[tuple[str, str], AclDocument] = Lru(max_documents)
