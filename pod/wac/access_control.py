@@ -72,6 +72,8 @@ class AccessControl:
         # Decisions that depend on nothing but the ACL version, the agent and the origin (no
         # owner, no group, no trusted app), remembered: a cached check is then a lookup.
         self._decisions: Lru[tuple[str, str | None, str | None], _Remembered] = Lru(2048)
+        # Anonymous requests' permissions by (resource path, Origin): (store generation, user, public).
+        self._anonymous: Lru[tuple[str, str | None], tuple[int | None, AccessModes, AccessModes]] = Lru(2048)
 
     # -- the questions the request path asks ---------------------------------------------------
 
@@ -87,12 +89,25 @@ class AccessControl:
         self, credentials: Credentials, identifier: ResourceIdentifier
     ) -> tuple[AccessModes, AccessModes]:
         """`(modes(...), public_modes(...))` in one go, statting each candidate ACL once."""
+        # An anonymous request's answer depends on the ACLs alone (no owner, group or trusted app):
+        # while nothing stored changed, the answer given last time for the resource and origin.
+        quick_key = generation = None
+        if credentials.agent is None:
+            generation = self.store.generation()
+            if generation is not None:
+                quick_key = (identifier.path, credentials.origin)
+                known = self._anonymous.get(quick_key)
+                if known is not None and known[0] == generation:
+                    return known[1], known[2]
         stats: Stats = {}
         user = await self._modes(credentials, identifier, stats)
         origin = normalize_origin(credentials.origin) if credentials.origin else None
         if credentials.agent is None and self._no_other_origin(origin):
-            return user, user  # asked as anybody would be: the same question
-        public = await self._modes(ANONYMOUS, identifier, stats)
+            public = user  # asked as anybody would be: the same question
+        else:
+            public = await self._modes(ANONYMOUS, identifier, stats)
+        if quick_key is not None:
+            self._anonymous.put(quick_key, (generation, user, public))
         return user, public
 
     def _no_other_origin(self, origin: str | None) -> bool:
