@@ -186,8 +186,7 @@ class FileStore:
         index = self._indexes.get(change.folder)
         if index is None:
             return  # (a watched folder moved or removed reports it itself, as GONE: see above)
-        stored = names.decode_name(change.name) if change.is_dir else names.parse_file_name(change.name)
-        name = stored if isinstance(stored, str) else stored.name if stored is not None else None
+        name = _resource_name(change)
         if name is not None:
             index.stats.pop(name, None)
         if change.kind in (ADDED, REMOVED) and not _already_in(index, name, change):
@@ -537,6 +536,14 @@ def _remove_folder(path: Path) -> None:
             raise Conflict("the container is not empty (an upload into it may be in progress)") from error
         raise
     fsync_folder(path.parent)
+
+
+def _resource_name(change: Change) -> str | None:
+    """The resource a changed file or folder stands for (None: a file of the server's own)."""
+    if change.is_dir:
+        return names.decode_name(change.name)
+    stored = names.parse_file_name(change.name)
+    return None if stored is None else stored.name
 
 
 def _already_in(index: _FolderIndex, name: str | None, change: Change) -> bool:
