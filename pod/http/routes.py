@@ -26,7 +26,7 @@ from pod.ldn.receiver import LDP_INBOX, InboxReceiver
 from pod.ldn.senders import sender_key
 from pod.ldp.cache import Lru
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier, parse_path
-from pod.ldp.operations import Content, Representation, ResourceKind, Resources
+from pod.ldp.operations import Content, Representation, ResourceKind, Resources, kind_of
 from pod.ldp.storages import storage_description
 from pod.notifications.channels import updates_via
 from pod.rdf import formats
@@ -319,10 +319,10 @@ class LdpHandler:
     async def do_PUT(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
         await self.authorize(request, identifier)
         authority = RequestAuthority(self.access, request[CREDENTIALS])
-        created = await self.resources.replace(
-            identifier, self.content(request), headers.conditions_from(request.headers), authority=authority
-        )
-        return await self.written(identifier, created, request, authority)
+        content = self.content(request)
+        conditions = headers.conditions_from(request.headers)
+        created = await self.resources.replace(identifier, content, conditions, authority=authority)
+        return self.written(identifier, kind_of(identifier, content.media_type), created, request, authority)
 
     async def do_PATCH(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
         content = self.content(request)
@@ -333,17 +333,19 @@ class LdpHandler:
         authority = RequestAuthority(self.access, request[CREDENTIALS])
         conditions = headers.conditions_from(request.headers)
         created = await self.resources.patch(identifier, patch, conditions, authority=authority)
-        return await self.written(identifier, created, request, authority)
+        # A patched resource is RDF: a document, or a container (whose description was patched).
+        return self.written(identifier, kind_of(identifier, formats.TURTLE), created, request, authority)
 
-    async def written(
+    def written(
         self,
         identifier: ResourceIdentifier,
+        kind: ResourceKind,
         created: bool,
         request: web.Request | None = None,
         authority: RequestAuthority | None = None,
     ) -> web.Response:
-        state = await self.resources.state(identifier)
-        response_headers = self.resource_headers(identifier, state.kind)
+        """The answer to a successful write: about the resource as the write left it."""
+        response_headers = self.resource_headers(identifier, kind)
         if created:
             response_headers["Location"] = self.resources.url(identifier)
         response = web.Response(status=201 if created else 204, headers=response_headers)
@@ -371,7 +373,7 @@ class LdpHandler:
             as_container=as_container,
             authority=authority,
         )
-        return await self.written(child, True, request, authority)
+        return self.written(child, kind_of(child, content.media_type), True, request, authority)
 
     async def do_DELETE(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:
         if self.resources.storages.is_undeletable(identifier):

@@ -49,10 +49,11 @@ class ResourceKind(enum.Enum):
     NON_RDF = "non-rdf"
 
 
-def kind_of(entry: Entry) -> ResourceKind:
-    if entry.is_container:
+def kind_of(identifier: ResourceIdentifier, media_type: str | None) -> ResourceKind:
+    """The kind of resource at `identifier` stored as `media_type` (what a write of it leaves there)."""
+    if identifier.is_container:
         return ResourceKind.CONTAINER
-    return ResourceKind.RDF_DOCUMENT if formats.is_rdf(entry.content_type) else ResourceKind.NON_RDF
+    return ResourceKind.RDF_DOCUMENT if formats.is_rdf(media_type) else ResourceKind.NON_RDF
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +205,7 @@ class Resources:
 
     async def state(self, identifier: ResourceIdentifier) -> ResourceState:
         entry = await self.store.stat(identifier)
-        return ResourceState(identifier, None if entry is None else kind_of(entry))
+        return ResourceState(identifier, None if entry is None else kind_of(identifier, entry.content_type))
 
     # -- reading ------------------------------------------------------------------------------
 
