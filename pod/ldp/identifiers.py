@@ -46,13 +46,16 @@ class ResourceIdentifier:
     segments: tuple[str, ...]
     is_container: bool
     # The canonical percent-encoded path below the base URL, starting with '/' (computed once).
-    path: str = field(init=False, compare=False, repr=False)
+    # Given only by the methods below, which derive it from a related identifier's path.
+    path: str = field(default="", compare=False, repr=False)
     _parent: ResourceIdentifier | None = field(init=False, compare=False, repr=False, default=None)
 
     def __hash__(self) -> int:
         return hash(self.path)  # equal identifiers have equal paths; a str caches its hash
 
     def __post_init__(self) -> None:
+        if self.path:
+            return
         encoded = "/".join(map(_encode_segment, self.segments))
         path = "/" + encoded + ("/" if self.is_container and self.segments else "")
         object.__setattr__(self, "path", path)
@@ -86,11 +89,16 @@ class ResourceIdentifier:
 
     def child(self, name: str, *, container: bool = False) -> ResourceIdentifier:
         assert self.is_container, "only containers have children"
-        return ResourceIdentifier((*self.segments, check_name(name)), container)
+        name = check_name(name)
+        path = self.path + _encode_segment(name) + ("/" if container else "")
+        return ResourceIdentifier((*self.segments, name), container, path)
 
     def with_slash_toggled(self) -> ResourceIdentifier:
         """The identifier that differs only in the trailing slash (Solid Protocol §3.1)."""
-        return ResourceIdentifier(self.segments, not self.is_container)
+        if not self.segments:
+            return ResourceIdentifier((), not self.is_container)
+        path = self.path[:-1] if self.is_container else self.path + "/"
+        return ResourceIdentifier(self.segments, not self.is_container, path)
 
     @property
     def auxiliary_kind(self) -> AuxiliaryKind | None:
@@ -120,9 +128,11 @@ class ResourceIdentifier:
 
     def auxiliary(self, kind: AuxiliaryKind) -> ResourceIdentifier:
         """The auxiliary resource of the given kind that is about this resource."""
+        # The suffixes need no percent-encoding: the path is this one's with the suffix added.
+        path = self.path + kind.value
         if self.is_container:
-            return ResourceIdentifier((*self.segments, kind.value), False)
-        return ResourceIdentifier((*self.segments[:-1], self.name + kind.value), False)
+            return ResourceIdentifier((*self.segments, kind.value), False, path)
+        return ResourceIdentifier((*self.segments[:-1], self.name + kind.value), False, path)
 
     def is_ancestor_of(self, other: ResourceIdentifier) -> bool:
         return (

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from pod.errors import PodError
 from pod.ldp.containers import name_from_slug
-from pod.ldp.identifiers import ResourceIdentifier, check_name, parse_path
+from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier, check_name, parse_path
 from pod.storage import names
 
 ROOT = Path("/srv/pod-data")
@@ -75,6 +75,33 @@ def test_any_request_path_is_an_identifier_or_a_4xx(raw: str) -> None:
         assert names.SEPARATOR not in part
     assert os.path.normpath(path) == str(path), "the path would be normalised to somewhere else"
     assert ROOT in path.parents or path == ROOT
+
+
+def as_made_afresh(identifier: ResourceIdentifier) -> ResourceIdentifier:
+    return ResourceIdentifier(identifier.segments, identifier.is_container)
+
+
+@given(RAW_PATH, SEGMENT_TEXT, st.booleans())
+@example("/", "x", False)
+@example("/a/b", "%", True)
+@example("/a/", "é ü#?", False)
+def test_related_identifiers_have_the_paths_they_would_have_afresh(
+    raw: str, name: str, container: bool
+) -> None:
+    """Solid Protocol §3.1 and §4.3: a toggled slash, an auxiliary resource or a child derives its
+    path from its relative's; it must be the canonical path the same segments always have."""
+    identifier = identifier_or_none(raw)
+    if identifier is None:
+        return
+    related = [identifier.with_slash_toggled(), *(identifier.auxiliary(kind) for kind in AuxiliaryKind)]
+    if identifier.is_container:
+        try:
+            related.append(identifier.child(name, container=container))
+        except PodError as error:
+            check_4xx(error)
+    for other in related:
+        assert other.path == as_made_afresh(other).path
+        assert other == as_made_afresh(other) and hash(other) == hash(as_made_afresh(other))
 
 
 @given(SEGMENT_TEXT.filter(lambda n: n not in ("", ".", "..")), MEDIA_TYPES)
