@@ -479,10 +479,17 @@ def _read_all(descriptor: int, size: int) -> bytes:
     return b"".join(chunks) if len(chunks) > 2 else chunks[0]
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    with open(path, "wb") as file:
-        file.write(data)
-        _flush_and_sync(file)
+def _write_file(path: Path, data: bytes) -> os.stat_result:
+    """`data` as a new synced file at `path`, and the file's stat (renaming the file keeps it)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        remaining = memoryview(data)
+        while remaining:  # a short write: the disk filled up part way (the next write says so)
+            remaining = remaining[os.write(descriptor, remaining) :]
+        os.fsync(descriptor)  # a full disk shows as ENOSPC here at the latest, not after the rename
+        return os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _flush_and_sync(file: typing.BinaryIO) -> None:
@@ -491,25 +498,28 @@ def _flush_and_sync(file: typing.BinaryIO) -> None:
     os.fsync(file.fileno())
 
 
-def _commit(staged: Path, folder: Path, file_name: str, stale: list[str]) -> tuple[int, os.stat_result]:
-    """Rename the complete staged file into place, drop old files of other types, sync.
-
-    Returns the folder's time and the file's stat after the change (taken here, in the worker
-    thread, rather than on the event loop, where a stat of a busy folder waits).
-    """
-    target = folder / file_name
-    os.replace(staged, target)
+def _rename_into_place(staged: Path, folder: Path, file_name: str, stale: list[str]) -> int:
+    """Rename the complete staged file into place, drop old files of other types, sync; the
+    folder's time after the change (taken here, in the worker thread, rather than on the event
+    loop, where a stat of a busy folder waits)."""
+    os.replace(staged, folder / file_name)
     for name in stale:
         remove_quietly(folder / name)
     fsync_folder(folder)
-    return os.stat(folder).st_mtime_ns, os.stat(target)
+    return os.stat(folder).st_mtime_ns
+
+
+def _commit(staged: Path, folder: Path, file_name: str, stale: list[str]) -> tuple[int, os.stat_result]:
+    """A staged upload into place: the folder's time and the file's stat."""
+    st = os.stat(staged)
+    return _rename_into_place(staged, folder, file_name, stale), st
 
 
 def _write_and_commit(
     staged: Path, data: bytes, folder: Path, file_name: str, stale: list[str]
 ) -> tuple[int, os.stat_result]:
-    _write_file(staged, data)
-    return _commit(staged, folder, file_name, stale)
+    st = _write_file(staged, data)
+    return _rename_into_place(staged, folder, file_name, stale), st
 
 
 def _make_folder(folder: Path, dir_name: str) -> None:
