@@ -38,6 +38,9 @@ WHOLE_BODY_LIMIT = 1024 * 1024
 # a parsed graph takes several times that).
 REPRESENTATION_CACHE_BYTES = 16 * 1024 * 1024
 GRAPH_CACHE_BYTES = 4 * 1024 * 1024
+# A patch without a search is applied on the event loop to a graph this small (microseconds):
+# handing it to a thread would cost more than applying it.
+PATCH_ON_LOOP_TRIPLES = 256
 
 # Chooses one of the media types it is offered (in the server's order of preference), or None.
 Chooser = Callable[[Sequence[str]], str | None]
@@ -688,8 +691,12 @@ class Resources:
         waiting: _PendingPatch,
     ) -> formats.Graph:
         """One patch applied to `graph`, and its result checked: the new graph, or a 4xx."""
-        # Off the event loop: a patch's WHERE clause can be costly, and other requests go on.
-        result = await asyncio.to_thread(waiting.patch.apply, graph)
+        patch = waiting.patch
+        if patch.searches() or len(graph) > PATCH_ON_LOOP_TRIPLES:
+            # Off the event loop: a patch's WHERE clause can be costly, and other requests go on.
+            result = await asyncio.to_thread(patch.apply, graph)
+        else:
+            result = patch.apply(graph)  # one pass over a small graph: less than the hand-off costs
         self.storages.check_protected(target, result)
         if identifier.subject.is_container and identifier.auxiliary_kind is not AuxiliaryKind.ACL:
             before = set(graph)

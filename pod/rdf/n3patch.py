@@ -60,6 +60,9 @@ class N3Patch:
             modes.update((AccessMode.READ, AccessMode.WRITE))
         return frozenset(modes)
 
+    def searches(self) -> bool:
+        return bool(self.where)
+
     def apply(self, graph: Iterable[ox.Triple]) -> list[ox.Triple]:
         """The graph after the patch; Conflict when the graph does not fit the patch."""
         triples = list(dict.fromkeys(graph))

@@ -26,6 +26,11 @@ class Patch(Protocol):
         """The target's triples after the patch (raises a PodError when it cannot apply)."""
         ...
 
+    def searches(self) -> bool:
+        """Whether applying it searches the graph (a WHERE clause, a query engine): its cost may
+        then grow much faster than the graph; otherwise it is one pass over the graph."""
+        ...
+
 
 _PARSERS: dict[str, Callable[[str, str], Patch]] = {
     "text/n3": parse_n3_patch,

@@ -84,6 +84,9 @@ class SparqlUpdatePatch:
     def required_modes(self) -> AccessModes:
         return self.modes
 
+    def searches(self) -> bool:
+        return True  # even INSERT DATA runs in a query engine's store
+
     def apply(self, graph: Iterable[ox.Triple]) -> list[ox.Triple]:
         """The graph after the update; Conflict when a DELETE DATA triple is absent."""
         triples = list(dict.fromkeys(graph))
