@@ -67,3 +67,38 @@ async def test_a_listing_changed_since_its_version_was_remembered_is_cached_unde
     assert after.body == resources.representations.get("/c/", after.etag)
     assert resources.representations.get("/c/", before.etag) is None
     assert isinstance(after.body, bytes) and b"stat:size 50 ;" in after.body  # the child as it is now
+
+
+async def test_a_listing_shows_its_children_in_path_order(resources: Resources) -> None:
+    for name in ("z.ttl", "m/", "b.ttl"):
+        await resources.replace(
+            parse_path(f"/c/{name}"), Content(formats.TURTLE, DOC, len(DOC)), NO_CONDITIONS
+        )
+    body = (await read_listing(resources)).body
+    assert isinstance(body, bytes)
+    shown = [body.index(f"<{BASE}c/{name}>".encode()) for name in ("a.ttl", "b.ttl", "m/", "z.ttl")]
+    assert shown == sorted(shown)
+
+
+def entry(path: str, content_type: str | None = formats.TURTLE, size: int = 10, mtime_ns: int = 1) -> Entry:
+    return Entry(parse_path(path), content_type, size, mtime_ns)
+
+
+def test_a_container_version_changes_with_anything_its_listing_shows() -> None:
+    container = entry("/c/", None)
+    children = [entry("/c/a.ttl"), entry("/c/b.png", "image/png"), entry("/c/d/", None)]
+    description = entry("/c/.meta")
+    version = containers.container_version(container, children, description)
+    assert containers.container_version(container, list(children), description) == version
+    changed = [
+        containers.container_version(entry("/c/", None, mtime_ns=2), children, description),
+        containers.container_version(container, children[:2], description),
+        containers.container_version(container, [*children, entry("/c/e.ttl")], description),
+        containers.container_version(container, [entry("/c/a.ttl", size=11), *children[1:]], description),
+        containers.container_version(container, [entry("/c/a.ttl", mtime_ns=2), *children[1:]], description),
+        containers.container_version(container, [entry("/c/a.ttl", "text/n3"), *children[1:]], description),
+        containers.container_version(container, [entry("/c/A.ttl"), *children[1:]], description),
+        containers.container_version(container, children, None),
+        containers.container_version(container, children, entry("/c/.meta", size=11)),
+    ]
+    assert len({version, *changed}) == len(changed) + 1

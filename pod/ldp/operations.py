@@ -337,7 +337,7 @@ class Resources:
         graph = containers.container_graph(
             self.url(entry.identifier),
             entry,
-            ((self.url(c.identifier), c) for c in sorted(children, key=lambda c: c.identifier.path)),
+            ((self.url(c.identifier), c) for c in children),
             is_storage=self.storages.is_storage(entry.identifier),
             description=described,
         )
@@ -346,10 +346,10 @@ class Resources:
         return Representation(*meta, size=len(data), body=data if with_body else None)
 
     async def _listing(self, entry: Entry) -> tuple[list[Entry], Entry | None]:
-        """A container's members (auxiliary resources aside) and its description's entry."""
-        children = [
+        """A container's members (auxiliary resources aside) in path order, and its description's entry."""
+        children = containers.in_path_order(
             c for c in await self.store.children(entry.identifier) if c.identifier.auxiliary_kind is None
-        ]
+        )
         return children, await self.store.stat(entry.identifier.auxiliary(AuxiliaryKind.DESCRIPTION))
 
     # -- writing ------------------------------------------------------------------------------
