@@ -29,6 +29,8 @@ _SIZE = ox.NamedNode(STAT + "size")
 _MTIME = ox.NamedNode(STAT + "mtime")
 _MODIFIED = ox.NamedNode(DCTERMS_MODIFIED)
 _RESOURCE = ox.NamedNode(LDP + "Resource")
+_INTEGER = ox.NamedNode(XSD + "integer")
+_DATE_TIME = ox.NamedNode(XSD + "dateTime")
 _CONTAINER_TYPES = (ox.NamedNode(LDP + "Container"), ox.NamedNode(LDP + "BasicContainer"), _RESOURCE)
 # Solid Protocol §5.3: these describe containment and contained resources; clients may not set them.
 SERVER_MANAGED_PREDICATES = frozenset({LDP + "contains", STAT + "size", STAT + "mtime", DCTERMS_MODIFIED})
@@ -38,14 +40,26 @@ def seconds(mtime_ns: int) -> int:
     return mtime_ns // 1_000_000_000
 
 
+# Children written together share their times, and a container's documents a few media types:
+# those terms are made once each.
 @functools.lru_cache(maxsize=4096)
 def _modified(unix_seconds: int) -> ox.Literal:
     moment = datetime.fromtimestamp(unix_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return ox.Literal(moment, datatype=ox.NamedNode(XSD + "dateTime"))
+    return ox.Literal(moment, datatype=_DATE_TIME)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mtime(unix_seconds: int) -> ox.Literal:
+    return _integer(unix_seconds)
+
+
+@functools.lru_cache(maxsize=256)
+def _media_type_class(content_type: str | None) -> ox.NamedNode:
+    return ox.NamedNode(f"{MEDIA_TYPES}{content_type}#Resource")
 
 
 def _integer(value: int) -> ox.Literal:
-    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+    return ox.Literal(str(value), datatype=_INTEGER)
 
 
 def container_graph(
@@ -67,7 +81,7 @@ def container_graph(
     if is_storage:
         yield ox.Triple(subject, _TYPE, ox.NamedNode(PIM_STORAGE))
     yield ox.Triple(subject, _MODIFIED, _modified(seconds(entry.mtime_ns)))
-    yield ox.Triple(subject, _MTIME, _integer(seconds(entry.mtime_ns)))
+    yield ox.Triple(subject, _MTIME, _mtime(seconds(entry.mtime_ns)))
     yield from description
     for child_url, child in children:
         node = ox.NamedNode(child_url)
@@ -77,10 +91,11 @@ def container_graph(
                 yield ox.Triple(node, _TYPE, container_type)
         else:
             yield ox.Triple(node, _TYPE, _RESOURCE)
-            yield ox.Triple(node, _TYPE, ox.NamedNode(f"{MEDIA_TYPES}{child.content_type}#Resource"))
+            yield ox.Triple(node, _TYPE, _media_type_class(child.content_type))
             yield ox.Triple(node, _SIZE, _integer(child.size))
-        yield ox.Triple(node, _MODIFIED, _modified(seconds(child.mtime_ns)))
-        yield ox.Triple(node, _MTIME, _integer(seconds(child.mtime_ns)))
+        moment = seconds(child.mtime_ns)
+        yield ox.Triple(node, _MODIFIED, _modified(moment))
+        yield ox.Triple(node, _MTIME, _mtime(moment))
 
 
 _path_of = operator.attrgetter("identifier.path")
