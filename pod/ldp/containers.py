@@ -17,9 +17,11 @@ from pod.ldp.identifiers import MAX_NAME_BYTES
 from pod.storage.base import Entry
 
 LDP = "http://www.w3.org/ns/ldp#"
-PIM_STORAGE = "http://www.w3.org/ns/pim/space#Storage"
+PIM = "http://www.w3.org/ns/pim/space#"
+PIM_STORAGE = PIM + "Storage"
 STAT = "http://www.w3.org/ns/posix/stat#"
-DCTERMS_MODIFIED = "http://purl.org/dc/terms/modified"
+DCTERMS = "http://purl.org/dc/terms/"
+DCTERMS_MODIFIED = DCTERMS + "modified"
 MEDIA_TYPES = "http://www.w3.org/ns/iana/media-types/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -43,9 +45,14 @@ def seconds(mtime_ns: int) -> int:
 # Children written together share their times, and a container's documents a few media types:
 # those terms are made once each.
 @functools.lru_cache(maxsize=4096)
+def _moment(unix_seconds: int) -> str:
+    """The xsd:dateTime lexical form of a time."""
+    return datetime.fromtimestamp(unix_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@functools.lru_cache(maxsize=4096)
 def _modified(unix_seconds: int) -> ox.Literal:
-    moment = datetime.fromtimestamp(unix_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return ox.Literal(moment, datatype=_DATE_TIME)
+    return ox.Literal(_moment(unix_seconds), datatype=_DATE_TIME)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -56,6 +63,13 @@ def _mtime(unix_seconds: int) -> ox.Literal:
 @functools.lru_cache(maxsize=256)
 def _media_type_class(content_type: str | None) -> ox.NamedNode:
     return ox.NamedNode(f"{MEDIA_TYPES}{content_type}#Resource")
+
+
+@functools.lru_cache(maxsize=256)
+def _media_type_class_iri(content_type: str | None) -> str:
+    """`<iri>` as Turtle writes it: a NamedNode's IRI needs no escaping (pyoxigraph refuses any
+    IRI with a character an IRIREF may not hold as it is: space, `<>"{}|^`\\` or a control)."""
+    return str(_media_type_class(content_type))
 
 
 def _integer(value: int) -> ox.Literal:
@@ -104,6 +118,64 @@ _path_of = operator.attrgetter("identifier.path")
 def in_path_order(entries: Iterable[Entry]) -> list[Entry]:
     """Entries sorted by path: the order a listing shows its children in, and hashes them in."""
     return sorted(entries, key=_path_of)
+
+
+# The Turtle listing's own prefixes: `container_turtle` writes its terms with these.
+_TURTLE_HEADER = "".join(
+    f"@prefix {name}: <{iri}> .\n"
+    for name, iri in (("ldp", LDP), ("stat", STAT), ("dc", DCTERMS), ("xsd", XSD), ("pim", PIM))
+)
+_CONTAINER_CLASSES = "a ldp:Container , ldp:BasicContainer , ldp:Resource"
+
+
+def container_turtle(
+    url: str,
+    entry: Entry,
+    children: Iterable[Entry],
+    *,
+    is_storage: bool,
+    description: Iterable[ox.Triple] = (),
+) -> bytes:
+    """The triples of `container_graph`, written as Turtle directly.
+
+    Making them as pyoxigraph terms costs several times what writing them does (a Triple whose
+    object is a literal takes ~2 µs to make: pyoxigraph tries it as a named and a blank node
+    first, and each failed try raises an exception). The description goes through pyoxigraph,
+    without prefixes, so it stands alone.
+
+    `children` are the container's own (so each one's URL is `url` followed by the rest of its
+    canonical, percent-encoded path: no escaping is needed), in the order they are written.
+    """
+    subject = str(ox.NamedNode(url))  # `<url>`: checked as pyoxigraph checks it
+    storage = " , pim:Storage" if is_storage else ""
+    moment = seconds(entry.mtime_ns)
+    head = (
+        f"{_TURTLE_HEADER}{subject} {_CONTAINER_CLASSES}{storage} ;\n"
+        f'\tdc:modified "{_moment(moment)}"^^xsd:dateTime ;\n\tstat:mtime {moment} .\n'
+    )
+    described = ox.serialize(description, format=ox.RdfFormat.TURTLE) or b""
+    return b"".join([head.encode(), described, _children_turtle(subject, entry, children).encode()])
+
+
+def _children_turtle(subject: str, entry: Entry, children: Iterable[Entry]) -> str:
+    """Each child's containment triple and metadata, as `container_turtle` writes them."""
+    url_head = subject[:-1]  # `<url` without its `>`
+    skip = len(entry.identifier.path)
+    written = []
+    for child in children:
+        node = f"{url_head}{child.identifier.path[skip:]}>"
+        moment = seconds(child.mtime_ns)
+        if child.is_container:
+            classes = _CONTAINER_CLASSES
+        else:
+            classes = (
+                f"a ldp:Resource , {_media_type_class_iri(child.content_type)} ;\n\tstat:size {child.size}"
+            )
+        written.append(
+            f"{subject} ldp:contains {node} .\n{node} {classes} ;\n"
+            f'\tdc:modified "{_moment(moment)}"^^xsd:dateTime ;\n\tstat:mtime {moment} .\n'
+        )
+    return "".join(written)
 
 
 def container_version(entry: Entry, children: Iterable[Entry], description: Entry | None) -> str:

@@ -328,22 +328,32 @@ class Resources:
             listing = await self._list(entry)
             tag = _representation_tag(listing.version, media_type, formats.TURTLE)
             meta = (entry.identifier, ResourceKind.CONTAINER, media_type, tag, last_modified)
-        children, description = listing.children, listing.description
+        data = await self._listing_body(entry, listing, media_type)
+        self.representations.put(path, tag, data, len(data))
+        return Representation(*meta, size=len(data), body=data if with_body else None)
+
+    async def _listing_body(self, entry: Entry, listing: _Listing, media_type: str) -> bytes:
+        """A container's representation: Turtle written directly, the other formats by pyoxigraph."""
+        description = listing.description
         described = (
             await self._graph(description)
             if description is not None and formats.is_rdf(description.content_type)
             else []
         )
+        url = self.url(entry.identifier)
+        is_storage = self.storages.is_storage(entry.identifier)
+        if media_type == formats.TURTLE:
+            return containers.container_turtle(
+                url, entry, listing.children, is_storage=is_storage, description=described
+            )
         graph = containers.container_graph(
-            self.url(entry.identifier),
+            url,
             entry,
-            ((self.url(c.identifier), c) for c in children),
-            is_storage=self.storages.is_storage(entry.identifier),
+            ((self.url(c.identifier), c) for c in listing.children),
+            is_storage=is_storage,
             description=described,
         )
-        data = formats.serialize(graph, media_type)
-        self.representations.put(path, tag, data, len(data))
-        return Representation(*meta, size=len(data), body=data if with_body else None)
+        return formats.serialize(graph, media_type)
 
     async def _listing(self, entry: Entry) -> tuple[list[Entry], Entry | None]:
         """A container's members (auxiliary resources aside) in path order, and its description's entry."""
