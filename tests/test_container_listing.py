@@ -249,3 +249,14 @@ async def test_a_listing_served_as_turtle_and_as_json_ld_is_one_graph(client: Te
     # Each child's six triples, the container's five and its description's four.
     assert len(as_turtle) == 2 * len(AWKWARD_NAMES) * 6 + 5 + 4
     assert isomorphic(as_turtle, as_json_ld)
+
+
+def test_a_listing_made_in_pieces_is_the_listing_made_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    children = awkward_children()
+    version = containers.container_version(CONTAINER, children, None)
+    turtle, graph = both_listings(is_storage=False)
+    monkeypatch.setattr(containers, "PIECE", 5)  # a last piece of fewer children, too
+    assert len(children) % 5
+    assert containers.container_version(CONTAINER, children, None) == version
+    in_pieces, _ = both_listings(is_storage=False)
+    assert ground(parsed(in_pieces)) == ground(graph) and len(parsed(in_pieces)) == len(parsed(turtle))
