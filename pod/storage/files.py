@@ -453,7 +453,9 @@ class FileStore:
             index.stats.clear()
             index.stats_taken = now
         found = []
-        for name, listed in list(index.by_name.items()):
+        # Not a copy of the items: nothing here changes the index, and a tuple per child (100,000
+        # in a large folder) would set the garbage collector going over the whole heap.
+        for name, listed in index.by_name.items():
             entry = index.stats.get(name)
             if entry is None:
                 child = ResourceIdentifier((*container.segments, name), listed.is_dir)
