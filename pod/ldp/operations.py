@@ -358,7 +358,7 @@ class Resources:
     async def _listing(self, entry: Entry) -> tuple[list[Entry], Entry | None]:
         """A container's members (auxiliary resources aside) in path order, and its description's entry."""
         children = containers.in_path_order(
-            c for c in await self.store.children(entry.identifier) if c.identifier.auxiliary_kind is None
+            c for c in await self.store.children(entry.identifier) if not c.identifier.is_auxiliary
         )
         return children, await self.store.stat(entry.identifier.auxiliary(AuxiliaryKind.DESCRIPTION))
 

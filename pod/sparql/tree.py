@@ -143,7 +143,7 @@ class PodTree:
             elif identifier in self.versions:  # was RDF, is not any more
                 self.versions.pop(identifier)
                 delta.deletes.add(identifier)
-        members = containers.in_path_order(c for c in children if c.identifier.auxiliary_kind is None)
+        members = containers.in_path_order(c for c in children if not c.identifier.is_auxiliary)
         version = containers.container_version(entry, members, description)
         delta.seen.add(container)
         if self.versions.get(container) != version:
