@@ -3,7 +3,9 @@ under a version are the listing of exactly that version."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +23,7 @@ from pod.ldp.operations import Content, Representation, Resources
 from pod.ldp.storages import Storages
 from pod.rdf import formats
 from pod.storage.base import Entry, ProcessLocker
+from pod.storage.files import FileStore
 from pod.storage.memory import MemoryStore
 
 BASE = "http://pod.example/"
@@ -260,3 +263,15 @@ def test_a_listing_made_in_pieces_is_the_listing_made_at_once(monkeypatch: pytes
     assert containers.container_version(CONTAINER, children, None) == version
     in_pieces, _ = both_listings(is_storage=False)
     assert ground(parsed(in_pieces)) == ground(graph) and len(parsed(in_pieces)) == len(parsed(turtle))
+
+
+async def test_a_folder_read_from_disk_lists_its_children_in_name_order(tmp_path: Path) -> None:
+    """So that a listing finds them nearly sorted already, their entries made in that order."""
+    names = [f"{n:03d}.txt" for n in range(64)]
+    (tmp_path / "c").mkdir()
+    for name in random.Random(7).sample(names, len(names)):
+        (tmp_path / "c" / name).write_bytes(b"x")
+    store = FileStore(tmp_path)
+    children = await store.children(parse_path("/c/"))
+    store.close()
+    assert [c.identifier.name for c in children] == names
