@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
@@ -16,9 +17,11 @@ from pod.ldp.identifiers import MAX_NAME_BYTES
 from pod.storage.base import Entry
 
 LDP = "http://www.w3.org/ns/ldp#"
-PIM_STORAGE = "http://www.w3.org/ns/pim/space#Storage"
+PIM = "http://www.w3.org/ns/pim/space#"
+PIM_STORAGE = PIM + "Storage"
 STAT = "http://www.w3.org/ns/posix/stat#"
-DCTERMS_MODIFIED = "http://purl.org/dc/terms/modified"
+DCTERMS = "http://purl.org/dc/terms/"
+DCTERMS_MODIFIED = DCTERMS + "modified"
 MEDIA_TYPES = "http://www.w3.org/ns/iana/media-types/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -28,6 +31,8 @@ _SIZE = ox.NamedNode(STAT + "size")
 _MTIME = ox.NamedNode(STAT + "mtime")
 _MODIFIED = ox.NamedNode(DCTERMS_MODIFIED)
 _RESOURCE = ox.NamedNode(LDP + "Resource")
+_INTEGER = ox.NamedNode(XSD + "integer")
+_DATE_TIME = ox.NamedNode(XSD + "dateTime")
 _CONTAINER_TYPES = (ox.NamedNode(LDP + "Container"), ox.NamedNode(LDP + "BasicContainer"), _RESOURCE)
 # Solid Protocol §5.3: these describe containment and contained resources; clients may not set them.
 SERVER_MANAGED_PREDICATES = frozenset({LDP + "contains", STAT + "size", STAT + "mtime", DCTERMS_MODIFIED})
@@ -37,14 +42,38 @@ def seconds(mtime_ns: int) -> int:
     return mtime_ns // 1_000_000_000
 
 
+# Children written together share their times, and a container's documents a few media types:
+# those terms are made once each.
+@functools.lru_cache(maxsize=4096)
+def _moment(unix_seconds: int) -> str:
+    """The xsd:dateTime lexical form of a time."""
+    return datetime.fromtimestamp(unix_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @functools.lru_cache(maxsize=4096)
 def _modified(unix_seconds: int) -> ox.Literal:
-    moment = datetime.fromtimestamp(unix_seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return ox.Literal(moment, datatype=ox.NamedNode(XSD + "dateTime"))
+    return ox.Literal(_moment(unix_seconds), datatype=_DATE_TIME)
+
+
+@functools.lru_cache(maxsize=4096)
+def _mtime(unix_seconds: int) -> ox.Literal:
+    return _integer(unix_seconds)
+
+
+@functools.lru_cache(maxsize=256)
+def _media_type_class(content_type: str | None) -> ox.NamedNode:
+    return ox.NamedNode(f"{MEDIA_TYPES}{content_type}#Resource")
+
+
+@functools.lru_cache(maxsize=256)
+def _media_type_class_iri(content_type: str | None) -> str:
+    """`<iri>` as Turtle writes it: a NamedNode's IRI needs no escaping (pyoxigraph refuses any
+    IRI with a character an IRIREF may not hold as it is: space, `<>"{}|^`\\` or a control)."""
+    return str(_media_type_class(content_type))
 
 
 def _integer(value: int) -> ox.Literal:
-    return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+    return ox.Literal(str(value), datatype=_INTEGER)
 
 
 def container_graph(
@@ -66,7 +95,7 @@ def container_graph(
     if is_storage:
         yield ox.Triple(subject, _TYPE, ox.NamedNode(PIM_STORAGE))
     yield ox.Triple(subject, _MODIFIED, _modified(seconds(entry.mtime_ns)))
-    yield ox.Triple(subject, _MTIME, _integer(seconds(entry.mtime_ns)))
+    yield ox.Triple(subject, _MTIME, _mtime(seconds(entry.mtime_ns)))
     yield from description
     for child_url, child in children:
         node = ox.NamedNode(child_url)
@@ -76,18 +105,100 @@ def container_graph(
                 yield ox.Triple(node, _TYPE, container_type)
         else:
             yield ox.Triple(node, _TYPE, _RESOURCE)
-            yield ox.Triple(node, _TYPE, ox.NamedNode(f"{MEDIA_TYPES}{child.content_type}#Resource"))
+            yield ox.Triple(node, _TYPE, _media_type_class(child.content_type))
             yield ox.Triple(node, _SIZE, _integer(child.size))
-        yield ox.Triple(node, _MODIFIED, _modified(seconds(child.mtime_ns)))
-        yield ox.Triple(node, _MTIME, _integer(seconds(child.mtime_ns)))
+        moment = seconds(child.mtime_ns)
+        yield ox.Triple(node, _MODIFIED, _modified(moment))
+        yield ox.Triple(node, _MTIME, _mtime(moment))
 
 
-def container_version(entry: Entry, children: Iterable[Entry], description: Entry | None) -> str:
-    """A validator that changes whenever anything the container's representation shows changes."""
+_path_of = operator.attrgetter("identifier.path")
+# Children per piece of a listing's text (and of what its version hashes): a large listing is made
+# a piece at a time, each joined while its strings are still in the processor's cache, and their
+# memory reused for the next, rather than all 100,000 children's strings made, then joined.
+PIECE = 1024
+
+
+def _pieces(children: Sequence[Entry]) -> Iterator[Sequence[Entry]]:
+    for start in range(0, len(children), PIECE):
+        yield children[start : start + PIECE]
+
+
+def in_path_order(entries: Iterable[Entry]) -> list[Entry]:
+    """Entries sorted by path: the order a listing shows its children in, and hashes them in."""
+    return sorted(entries, key=_path_of)
+
+
+# The Turtle listing's own prefixes: `container_turtle` writes its terms with these.
+_TURTLE_HEADER = "".join(
+    f"@prefix {name}: <{iri}> .\n"
+    for name, iri in (("ldp", LDP), ("stat", STAT), ("dc", DCTERMS), ("xsd", XSD), ("pim", PIM))
+)
+_CONTAINER_CLASSES = "a ldp:Container , ldp:BasicContainer , ldp:Resource"
+
+
+def container_turtle(
+    url: str,
+    entry: Entry,
+    children: Sequence[Entry],
+    *,
+    is_storage: bool,
+    description: Iterable[ox.Triple] = (),
+) -> bytes:
+    """The triples of `container_graph`, written as Turtle directly.
+
+    Making them as pyoxigraph terms costs several times what writing them does (a Triple whose
+    object is a literal takes ~2 µs to make: pyoxigraph tries it as a named and a blank node
+    first, and each failed try raises an exception). The description goes through pyoxigraph,
+    without prefixes, so it stands alone.
+
+    `children` are the container's own (so each one's URL is `url` followed by the rest of its
+    canonical, percent-encoded path: no escaping is needed), in the order they are written.
+    """
+    subject = str(ox.NamedNode(url))  # `<url>`: checked as pyoxigraph checks it
+    storage = " , pim:Storage" if is_storage else ""
+    moment = seconds(entry.mtime_ns)
+    head = (
+        f"{_TURTLE_HEADER}{subject} {_CONTAINER_CLASSES}{storage} ;\n"
+        f'\tdc:modified "{_moment(moment)}"^^xsd:dateTime ;\n\tstat:mtime {moment} .\n'
+    )
+    written = [head.encode(), ox.serialize(description, format=ox.RdfFormat.TURTLE) or b""]
+    skip = len(entry.identifier.path)
+    written.extend(_children_turtle(subject, skip, piece) for piece in _pieces(children))
+    return b"".join(written)
+
+
+def _children_turtle(subject: str, skip: int, children: Iterable[Entry]) -> bytes:
+    """Each child's containment triple and metadata, as `container_turtle` writes them (a child's
+    URL is `subject`'s followed by its path after the container's `skip` characters)."""
+    url_head = subject[:-1]  # `<url` without its `>`
+    written = []
+    for child in children:
+        node = f"{url_head}{child.identifier.path[skip:]}>"
+        moment = seconds(child.mtime_ns)
+        if child.is_container:
+            classes = _CONTAINER_CLASSES
+        else:
+            classes = (
+                f"a ldp:Resource , {_media_type_class_iri(child.content_type)} ;\n\tstat:size {child.size}"
+            )
+        written.append(
+            f"{subject} ldp:contains {node} .\n{node} {classes} ;\n"
+            f'\tdc:modified "{_moment(moment)}"^^xsd:dateTime ;\n\tstat:mtime {moment} .\n'
+        )
+    return "".join(written).encode()
+
+
+def container_version(entry: Entry, children: Sequence[Entry], description: Entry | None) -> str:
+    """A validator that changes whenever anything the container's representation shows changes.
+
+    `children` in path order (`in_path_order`), so that a listing has one version.
+    """
     digest = hashlib.blake2b(digest_size=12)
     digest.update(entry.etag.encode())
-    for child in sorted(children, key=lambda c: c.identifier.path):
-        digest.update(f"|{child.identifier.path}|{child.content_type}|{child.etag}".encode())
+    # One update per piece: one per child would cost more than the hashing itself.
+    for piece in _pieces(children):
+        digest.update("".join([f"|{c.identifier.path}|{c.content_type}|{c.etag}" for c in piece]).encode())
     if description is not None:
         digest.update(f"|meta|{description.etag}".encode())
     return digest.hexdigest()

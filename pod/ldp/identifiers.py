@@ -110,6 +110,12 @@ class ResourceIdentifier:
         return AuxiliaryKind.ACL if name.endswith(_ACL_SUFFIX) else AuxiliaryKind.DESCRIPTION
 
     @property
+    def is_auxiliary(self) -> bool:
+        """Whether `auxiliary_kind` is not None, told from the path alone (cheaper, for listings):
+        a container's path ends with '/', and the suffixes are written as they are."""
+        return self.path.endswith(_AUXILIARY_SUFFIXES)
+
+    @property
     def has_auxiliary_container(self) -> bool:
         """Whether this path makes a container of an auxiliary name (like `/c/.acl/x`): never allowed."""
         containers = self.segments if self.is_container else self.segments[:-1]

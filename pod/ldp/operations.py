@@ -143,6 +143,15 @@ class _PendingPatch:
 
 
 @dataclass(frozen=True, slots=True)
+class _Listing:
+    """A container's members and description entry as listed once, and the version of that listing."""
+
+    children: list[Entry]
+    description: Entry | None
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceState:
     """What OPTIONS and error responses need to know: does it exist, and as what."""
 
@@ -307,7 +316,7 @@ class Resources:
         media_type = choose(formats.RDF_MEDIA_TYPES)
         if media_type is None:
             raise NotAcceptable(f"containers are RDF: ask for one of {', '.join(formats.RDF_MEDIA_TYPES)}")
-        version = await self._container_version(entry)
+        version, listing = await self._version_and_listing(entry)
         tag = _representation_tag(version, media_type, formats.TURTLE)
         last_modified = containers.seconds(entry.mtime_ns)
         meta = (entry.identifier, ResourceKind.CONTAINER, media_type, tag, last_modified)
@@ -317,33 +326,44 @@ class Resources:
         cached = self.representations.get(path, tag)
         if cached is not None:
             return Representation(*meta, size=len(cached), body=cached if with_body else None)
-        children, description = await self._listing(entry)
-        # The listing as it is now, under the version it has now (the same, unless it just changed).
-        tag = _representation_tag(
-            containers.container_version(entry, children, description), media_type, formats.TURTLE
-        )
-        meta = (entry.identifier, ResourceKind.CONTAINER, media_type, tag, last_modified)
+        if listing is None:
+            # The version was remembered: the listing as it is now, under the version it has now
+            # (the same, unless it just changed).
+            listing = await self._list(entry)
+            tag = _representation_tag(listing.version, media_type, formats.TURTLE)
+            meta = (entry.identifier, ResourceKind.CONTAINER, media_type, tag, last_modified)
+        data = await self._listing_body(entry, listing, media_type)
+        self.representations.put(path, tag, data, len(data))
+        return Representation(*meta, size=len(data), body=data if with_body else None)
+
+    async def _listing_body(self, entry: Entry, listing: _Listing, media_type: str) -> bytes:
+        """A container's representation: Turtle written directly, the other formats by pyoxigraph."""
+        description = listing.description
         described = (
             await self._graph(description)
             if description is not None and formats.is_rdf(description.content_type)
             else []
         )
+        url = self.url(entry.identifier)
+        is_storage = self.storages.is_storage(entry.identifier)
+        if media_type == formats.TURTLE:
+            return containers.container_turtle(
+                url, entry, listing.children, is_storage=is_storage, description=described
+            )
         graph = containers.container_graph(
-            self.url(entry.identifier),
+            url,
             entry,
-            ((self.url(c.identifier), c) for c in sorted(children, key=lambda c: c.identifier.path)),
-            is_storage=self.storages.is_storage(entry.identifier),
+            ((self.url(c.identifier), c) for c in listing.children),
+            is_storage=is_storage,
             description=described,
         )
-        data = formats.serialize(graph, media_type)
-        self.representations.put(path, tag, data, len(data))
-        return Representation(*meta, size=len(data), body=data if with_body else None)
+        return formats.serialize(graph, media_type)
 
     async def _listing(self, entry: Entry) -> tuple[list[Entry], Entry | None]:
-        """A container's members (auxiliary resources aside) and its description's entry."""
-        children = [
-            c for c in await self.store.children(entry.identifier) if c.identifier.auxiliary_kind is None
-        ]
+        """A container's members (auxiliary resources aside) in path order, and its description's entry."""
+        children = containers.in_path_order(
+            c for c in await self.store.children(entry.identifier) if not c.identifier.is_auxiliary
+        )
         return children, await self.store.stat(entry.identifier.auxiliary(AuxiliaryKind.DESCRIPTION))
 
     # -- writing ------------------------------------------------------------------------------
@@ -378,16 +398,25 @@ class Resources:
         evaluate(conditions, current, is_read=False)
 
     async def _container_version(self, entry: Entry) -> str:
-        """A listing's version covers every child's: while nothing stored changed, it is the same."""
-        path = entry.identifier.path
+        return (await self._version_and_listing(entry))[0]
+
+    async def _version_and_listing(self, entry: Entry) -> tuple[str, _Listing | None]:
+        """A listing's version covers every child's: while nothing stored changed, it is the same
+        (then remembered, and None for the listing); otherwise the container is listed to make it."""
         generation = self.store.generation()
-        known = self._listing_versions.get(path)
+        known = self._listing_versions.get(entry.identifier.path)
         if generation is not None and known is not None and known[:2] == (generation, entry.etag):
-            return known[2]
+            return known[2], None
+        listing = await self._list(entry)
+        return listing.version, listing
+
+    async def _list(self, entry: Entry) -> _Listing:
+        """List the container now, and remember the version of what was listed."""
+        generation = self.store.generation()
         children, description = await self._listing(entry)
         version = containers.container_version(entry, children, description)
-        self._listing_versions.put(path, (generation, entry.etag, version))
-        return version
+        self._listing_versions.put(entry.identifier.path, (generation, entry.etag, version))
+        return _Listing(children, description, version)
 
     async def missing_containers(self, identifier: ResourceIdentifier) -> list[ResourceIdentifier]:
         """The containers above `identifier` that do not exist yet, nearest first."""

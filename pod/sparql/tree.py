@@ -143,7 +143,7 @@ class PodTree:
             elif identifier in self.versions:  # was RDF, is not any more
                 self.versions.pop(identifier)
                 delta.deletes.add(identifier)
-        members = [c for c in children if c.identifier.auxiliary_kind is None]
+        members = containers.in_path_order(c for c in children if not c.identifier.is_auxiliary)
         version = containers.container_version(entry, members, description)
         delta.seen.add(container)
         if self.versions.get(container) != version:
@@ -169,7 +169,8 @@ class PodTree:
                 self._forget(child, delta)
 
     async def _container_graph(self, entry: Entry, members: list[Entry], description: Entry | None) -> bytes:
-        """The container's representation as a GET gives it (LdpHandler → Resources._read_container)."""
+        """The container's representation as a GET gives it (LdpHandler → Resources._read_container);
+        `members` in path order."""
         resources = self.resources
         described: formats.Graph = []
         if description is not None and formats.is_rdf(description.content_type):
@@ -184,7 +185,7 @@ class PodTree:
         graph = containers.container_graph(
             resources.url(entry.identifier),
             entry,
-            ((resources.url(c.identifier), c) for c in sorted(members, key=lambda c: c.identifier.path)),
+            ((resources.url(c.identifier), c) for c in members),
             is_storage=resources.storages.is_storage(entry.identifier),
             description=described,
         )

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import errno
 import functools
+import operator
 import os
 import time
 import typing
@@ -40,6 +41,9 @@ _CHANGES_TAKEN = object()
 # Nanoseconds within which two changes to a folder may leave it the same modification time (a
 # coarse kernel clock tick is 1–10 ms): an index scanned that soon after a change is scanned again.
 RACY_WINDOW_NS = 20_000_000
+
+
+_file_name = operator.attrgetter("name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +149,9 @@ class FileStore:
         index.wd = self._watch.watch(folder) if self._watch is not None else None
         try:
             with os.scandir(folder) as entries:
-                for entry in entries:
+                # In name order, so are its children listed: a listing, sorting them by path, finds
+                # them (nearly) in order, and their entries (made in this order) close in memory.
+                for entry in sorted(entries, key=_file_name):
                     self._add_to_index(index, entry)
         except NotADirectoryError:
             return None
@@ -453,7 +459,9 @@ class FileStore:
             index.stats.clear()
             index.stats_taken = now
         found = []
-        for name, listed in list(index.by_name.items()):
+        # Not a copy of the items: nothing here changes the index, and a tuple per child (100,000
+        # in a large folder) would set the garbage collector going over the whole heap.
+        for name, listed in index.by_name.items():
             entry = index.stats.get(name)
             if entry is None:
                 child = ResourceIdentifier((*container.segments, name), listed.is_dir)

@@ -131,3 +131,23 @@ def test_a_slug_becomes_a_valid_name(slug: str | None, as_container: bool) -> No
     parent = ResourceIdentifier(("c",), True)
     child = parent.child(name, container=as_container)
     assert parse_path(child.path) == child
+
+
+@given(
+    st.lists(SEGMENT_TEXT, max_size=2),
+    SEGMENT_TEXT,
+    st.sampled_from(["", ".acl", ".meta", "acl", ".ac", ".ACL", ".acl.", "%2Eacl", "é.acl"]),
+    st.booleans(),
+)
+@example([], "c", ".acl", False)
+@example([], "c", ".acl", True)
+@example([], "", ".meta", False)
+def test_an_identifier_is_auxiliary_by_its_path_as_by_its_kind(
+    parents: list[str], name: str, suffix: str, is_container: bool
+) -> None:
+    try:
+        segments = tuple(check_name(segment) for segment in (*parents, name + suffix))
+    except PodError:
+        return
+    identifier = ResourceIdentifier(segments, is_container)
+    assert identifier.is_auxiliary == (identifier.auxiliary_kind is not None)
