@@ -8,7 +8,7 @@ import operator
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 
@@ -60,9 +60,14 @@ def _mtime(unix_seconds: int) -> ox.Literal:
     return _integer(unix_seconds)
 
 
+# RFC 9110 §5.6.2: a media type's token characters an IRI may hold as they are (RFC 3987); the
+# others (`#`, `%`, `^`, `` ` ``, `|`) are percent-encoded, so that any stored type has its class.
+_MEDIA_TYPE_SAFE = "/!$&'*+-._~"
+
+
 @functools.lru_cache(maxsize=256)
 def _media_type_class(content_type: str | None) -> ox.NamedNode:
-    return ox.NamedNode(f"{MEDIA_TYPES}{content_type}#Resource")
+    return ox.NamedNode(f"{MEDIA_TYPES}{quote(str(content_type), safe=_MEDIA_TYPE_SAFE)}#Resource")
 
 
 @functools.lru_cache(maxsize=256)
