@@ -20,7 +20,6 @@ parser or exhaust the stack.
 from __future__ import annotations
 
 import re
-import string
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeAlias
@@ -96,9 +95,11 @@ _PN_CHARS_U = _PN_CHARS_BASE + "_"
 _PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 _PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
-_PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+# Turtle PN_LOCAL, which cannot end with `.`: a run of dots is taken only when more follows.
+# Runs of name characters are matched at once and nothing is given back (linear, and fast).
+_PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:[{_PN_CHARS}:]++|{_PLX}|\\.++(?=[{_PN_CHARS}:]|{_PLX}))*+"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
-_SKIP = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*)*")  # whitespace and comments
+_SKIP = r"(?:[ \t\r\n]++|#[^\r\n]*+)*+"  # whitespace and comments, possessive: never given back
 _IRI = rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]++|{_UCHAR})*+>"  # possessive: linear
 _STRING = (
     r'"""(?:"{0,2}(?:[^"\\]|\\.))*"""'
@@ -106,32 +107,29 @@ _STRING = (
     r'|"(?!"")(?:[^"\\\r\n]|\\.)*"'
     r"|'(?!'')(?:[^'\\\r\n]|\\.)*'"
 )
-_NUMBERS = (
+# Each token kind with its regex, tried in this order (the most frequent first). Kinds start with
+# different characters, except that a prefixed name goes before a word and a longer number form
+# before a shorter one; a `.` before a digit starts a number.
+_TOKEN_KINDS = (
+    ("PUNCTUATION", r"[;,\[\](){}]|\^\^|\.(?![0-9])"),  # the kind of a punctuation token is its text
+    ("IRI", _IRI),
+    ("PNAME", f"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?"),
+    ("WORD", r"[A-Za-z][A-Za-z0-9_]*"),
+    ("STRING", _STRING),
+    ("BLANK", f"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"),
+    ("VAR", f"\\?[{_PN_CHARS_U}0-9][{_PN_CHARS}]*"),
+    ("AT", r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*"),
     ("DOUBLE", r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
     ("DECIMAL", r"[+-]?[0-9]*\.[0-9]+"),
     ("INTEGER", r"[+-]?[0-9]+"),
+    ("END", r"\Z"),
+    ("STRAY", r"."),  # a character no token starts with, or the start of a malformed token
 )
-_PNAME = ("PNAME", f"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?")
-_NAMES = (_PNAME, ("WORD", r"[A-Za-z][A-Za-z0-9_]*"))
-_FIRST_CHARACTERS = {
-    "<": (("IRI", _IRI),),
-    '"': (("STRING", _STRING),),
-    "'": (("STRING", _STRING),),
-    "_": (("BLANK", f"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"),),
-    "?": (("VAR", f"\\?[{_PN_CHARS_U}0-9][{_PN_CHARS}]*"),),
-    "@": (("AT", r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*"),),
-    "^": (("^^", r"\^\^"),),
-    ".": (*_NUMBERS, (".", r"\.")),
-    **dict.fromkeys("+-0123456789", _NUMBERS),
-    **dict.fromkeys(string.ascii_letters + ":", _NAMES),
-}
-# By the first character of a token, the token kinds it may start, each with its regex.
-_TOKENS_BY_FIRST = {
-    character: tuple((kind, re.compile(pattern, re.DOTALL)) for kind, pattern in choices)
-    for character, choices in _FIRST_CHARACTERS.items()
-}
-_OTHER_TOKENS = _TOKENS_BY_FIRST[":"][:1]  # a non-ASCII character may start a prefixed name
-_PUNCTUATION = frozenset(";,[](){}")
+# Whitespace and comments skipped, then the first token kind that matches. END and STRAY match
+# wherever nothing else does, so the scanner's matches cover the whole text, one after another.
+_SCANNER = re.compile(
+    _SKIP + "(?:" + "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _TOKEN_KINDS) + ")", re.DOTALL
+)
 _ERROR_REASONS = {
     "<": "Invalid term: malformed or unterminated IRI reference",
     '"': "malformed or unterminated string literal",
@@ -148,35 +146,22 @@ class Token(NamedTuple):
 def tokenize(text: str) -> list[Token]:
     """The tokens of the text, ending with an END token; N3SyntaxError on a stray character."""
     tokens: list[Token] = []
-    skip = _SKIP.match
-    position, end = 0, len(text)
-    while True:
-        position = _end(skip(text, position))
-        if position == end:
-            tokens.append(Token("END", "", position))
-            return tokens
-        character = text[position]
-        if character in _PUNCTUATION:
-            tokens.append(Token(character, character, position))
-            position += 1
-            continue
-        token = _token(text, position, _TOKENS_BY_FIRST.get(character, _OTHER_TOKENS))
-        tokens.append(token)
-        position += len(token.text)
+    for found in _SCANNER.finditer(text):
+        kind = found.lastgroup
+        assert kind is not None  # every alternative of the scanner is a named group
+        position = found.start(kind)
+        if kind == "STRAY":
+            raise _stray_character(text, position)
+        token_text = found[kind]
+        tokens.append(Token(token_text if kind == "PUNCTUATION" else kind, token_text, position))
+        if kind == "END":
+            break
+    return tokens
 
 
-def _end(found: re.Match[str] | None) -> int:
-    assert found is not None  # the skip pattern matches the empty string
-    return found.end()
-
-
-def _token(text: str, position: int, choices: tuple[tuple[str, re.Pattern[str]], ...]) -> Token:
-    for kind, pattern in choices:
-        found = pattern.match(text, position)
-        if found is not None:
-            return Token(kind, found.group(), position)
+def _stray_character(text: str, position: int) -> N3SyntaxError:
     character = text[position]
-    raise N3SyntaxError(text, position, _ERROR_REASONS.get(character, f"unexpected character {character!r}"))
+    return N3SyntaxError(text, position, _ERROR_REASONS.get(character, f"unexpected character {character!r}"))
 
 
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)

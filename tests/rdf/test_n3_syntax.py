@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 from pod.errors import BadRequest, UnprocessableContent
-from pod.rdf.n3_syntax import parse_n3, resolve_iri, tokenize
+from pod.rdf.n3_syntax import N3SyntaxError, parse_n3, resolve_iri, tokenize
 from pod.rdf.n3patch import N3Patch, Variable, parse_n3_patch
 
 BASE = "https://pod.example/people/card"
@@ -223,6 +223,16 @@ def test_prefixed_name_local_parts(written: str, local: str) -> None:
     assert inserted_object(written) == ox.NamedNode("http://www.example.org/terms#" + local)
 
 
+def test_a_dot_after_a_number_ends_the_statement() -> None:
+    """Turtle §6.5 [19] INTEGER, [20] DECIMAL (a digit after its `.`): `1.` is `1`, then `.`."""
+    parsed = patch("_:p a solid:InsertDeletePatch; solid:inserts { <#s> ex:p 1. <#s> ex:q .5. }.")
+
+    assert [object_ for _, _, object_ in parsed.inserts] == [
+        ox.Literal("1", datatype=ox.NamedNode(XSD + "integer")),
+        ox.Literal(".5", datatype=ox.NamedNode(XSD + "decimal")),
+    ]
+
+
 def test_final_dot_of_a_prefixed_name_ends_the_statement() -> None:
     """Turtle §6.5 [168s] PN_LOCAL cannot end with `.`: `ex:a.` is `ex:a` then `.`."""
     parsed = patch("_:p a solid:InsertDeletePatch; solid:inserts { <#s> ex:p ex:a. }.")
@@ -334,7 +344,8 @@ def test_hostile_nesting_is_refused_quickly(opening: str) -> None:
 def test_long_hostile_tokens_are_linear() -> None:
     """Design (every input is hostile): unterminated or dotted runs cannot make the tokenizer backtrack."""
     started = time.perf_counter()
-    for text in ['"""' + '"a' * 100_000, "<" + "a" * 200_000, '"' + "x" * 200_000, "_:a" + "." * 100_000]:
+    hostile = ['"""' + '"a' * 100_000, "<" + "a" * 200_000, '"' + "x" * 200_000, "_:a" + "." * 100_000]
+    for text in [*hostile, "ex:a" + "." * 100_000, "ex:" + "a." * 100_000, "ex:a" + ".%4" * 50_000]:
         with pytest.raises(ValueError):
             parse_n3(text, BASE)
     assert time.perf_counter() - started < 5
@@ -345,3 +356,31 @@ def test_tokens_end_with_end() -> None:
     tokens = tokenize("<#a> ex:b 'c' . # done")
 
     assert [token.kind for token in tokens] == ["IRI", "PNAME", "STRING", ".", "END"]
+
+
+def test_tokens_know_where_they_start() -> None:
+    """The tokenizer's contract: whitespace and comments between tokens are skipped, positions kept."""
+    tokens = tokenize("<#a>  ex:b\n# c\n'c'.")
+
+    assert [(token.kind, token.position) for token in tokens] == [
+        ("IRI", 0),
+        ("PNAME", 6),
+        ("STRING", 15),
+        (".", 18),
+        ("END", 19),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("<#a> <#b>\n  <#c> ~ .", "line 2, column 8: unexpected character '~'"),
+        ("<#a> <#b> ^<#c>.", r"line 1, column 11: unexpected character '\^'"),
+        ("<#a> <#b> 'c' .\n  \x0c", r"line 2, column 3: unexpected character '\\x0c'"),
+        ("<#a> <#b>\n\n '''c\\'''", "line 3, column 2: malformed or unterminated string literal"),
+    ],
+)
+def test_a_character_no_token_starts_with_is_refused_where_it_stands(text: str, where: str) -> None:
+    """Turtle §6.5: the text is tokens, whitespace and comments only; the error says where it is not."""
+    with pytest.raises(N3SyntaxError, match=where):
+        tokenize(text)
