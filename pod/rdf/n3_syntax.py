@@ -19,6 +19,7 @@ parser or exhaust the stack.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -279,6 +280,28 @@ def _recompose(
     return "".join(parts)
 
 
+# Patches name the same few IRIs again and again (their prefixes, `<#…>` of their target), so
+# the nodes are kept; not those of long IRIs or bases, so the cache stays small (about 1 MB).
+_LONGEST_KEPT_IRI = 512  # characters of the IRI token and the base together
+
+
+def _iri_node(written: str, base: str) -> ox.NamedNode:
+    """The node of an IRI token `<…>` resolved against the base; ValueError when it is not an IRI."""
+    if len(written) + len(base) > _LONGEST_KEPT_IRI:
+        return _resolve_iri_token(written, base)
+    return _kept_iri_node(written, base)
+
+
+def _resolve_iri_token(written: str, base: str) -> ox.NamedNode:
+    reference = unescape(written[1:-1])
+    if _IRI_FORBIDDEN.search(reference):
+        raise ValueError("an escape stands for a character IRIs cannot contain")
+    return ox.NamedNode(resolve_iri(reference, base))
+
+
+_kept_iri_node = functools.lru_cache(maxsize=1024)(_resolve_iri_token)
+
+
 # --- grammar ----------------------------------------------------------------------------
 
 
@@ -297,7 +320,7 @@ class _Parser:
         self.depth = 0
         self.base = base_iri
         self.prefixes: dict[str, str] = {}
-        self.iris: dict[str, ox.NamedNode] = {}
+        self.names: dict[str, ox.NamedNode] = {}  # prefixed names expanded under the current prefixes
         self.labels: dict[tuple[Formula, str], ox.BlankNode] = {}
         self.label_formulas: defaultdict[str, set[Formula]] = defaultdict(set)
 
@@ -353,9 +376,9 @@ class _Parser:
             if not name.text.endswith(":") or name.text.count(":") != 1:
                 raise self.error(name, "expected a prefix name 'p:'")
             self.prefixes[name.text[:-1]] = self.iri(self.expect("IRI", "an IRI <…>")).value
+            self.names.clear()
         else:
             self.base = self.iri(self.expect("IRI", "an IRI <…>")).value
-            self.iris.clear()  # the cache holds IRIs resolved against the former base
         if keyword.startswith("@"):
             self.expect(".", "'.' after the directive")
         return True
@@ -415,26 +438,26 @@ class _Parser:
         raise self.error(token, "expected an RDF term")
 
     def iri(self, token: Token) -> ox.NamedNode:
-        cached = self.iris.get(token.text)
-        if cached is not None:
-            return cached
         try:
-            reference = unescape(token.text[1:-1])
-            if _IRI_FORBIDDEN.search(reference):
-                raise ValueError("an escape stands for a character IRIs cannot contain")
-            node = ox.NamedNode(resolve_iri(reference, self.base))
+            return _iri_node(token.text, self.base)
         except ValueError as error:
             raise self.error(token, f"Invalid term: {error}") from error
-        self.iris[token.text] = node
-        return node
 
     def prefixed_name(self, token: Token) -> ox.NamedNode:
+        node = self.names.get(token.text)
+        if node is None:
+            node = self.names[token.text] = self.expand(token)
+        return node
+
+    def expand(self, token: Token) -> ox.NamedNode:
         prefix, _, local = token.text.partition(":")
         namespace = self.prefixes.get(prefix)
         if namespace is None:
             raise self.error(token, f"the prefix '{prefix}:' is not bound")
+        if "\\" in local:
+            local = _LOCAL_ESCAPE.sub(r"\1", local)
         try:
-            return ox.NamedNode(namespace + _LOCAL_ESCAPE.sub(r"\1", local))
+            return ox.NamedNode(namespace + local)
         except ValueError as error:
             raise self.error(token, f"Invalid term: {error}") from error
 

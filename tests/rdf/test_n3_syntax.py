@@ -202,6 +202,32 @@ def test_malformed_iri_is_bad_request(written: str) -> None:
         inserted_object(written)
 
 
+def objects(text: str, base: str = BASE) -> list[object]:
+    """The objects of the statements of an N3 document, in document order."""
+    return [object_ for _, _, object_ in parse_n3(text, base).root.statements]
+
+
+def test_a_relative_iri_resolves_against_the_base_in_force() -> None:
+    """Turtle §6.3: a relative IRI resolves against the current base, whichever came before it."""
+    text = "<#s> <#p> <x>. @base <https://other.example/dir/>. <#s> <#p> <x>."
+
+    assert objects(text) == [
+        ox.NamedNode("https://pod.example/people/x"),
+        ox.NamedNode("https://other.example/dir/x"),
+    ]
+    assert objects(text, "https://third.example/a")[0] == ox.NamedNode("https://third.example/x")
+
+
+@pytest.mark.parametrize("length", [10, 300, 600, 5_000])
+def test_long_iris_resolve_like_short_ones(length: int) -> None:
+    """Turtle §6.3 / RFC 3986 §5.2: the length of a reference does not change how it resolves."""
+    segment = "s" * length
+
+    assert objects(f"<#s> <#p> <../{segment}#f>.") == [ox.NamedNode(f"https://pod.example/{segment}#f")]
+    with pytest.raises(ValueError, match="an escape stands for a character IRIs cannot contain"):
+        parse_n3(f"<#s> <#p> <{segment}\\u0020>.", BASE)
+
+
 # --- prefixed names ---------------------------------------------------------------------
 
 
@@ -254,6 +280,15 @@ def test_unbound_prefix_names_its_position() -> None:
     """Turtle §6.3: a prefixed name needs its prefix declared; the 400 says where."""
     with pytest.raises(BadRequest, match=r"line 2, column 3: the prefix 'nope:' is not bound"):
         parse_n3_patch("<#s> <#p>\n  nope:x.", BASE)
+
+
+def test_a_prefix_bound_again_applies_from_there_on() -> None:
+    """Turtle §6.3: a prefix declared again names its new IRI for the prefixed names that follow."""
+    text = (
+        "@prefix ex: <http://a.example/#>. <#s> ex:p ex:o. @prefix ex: <http://b.example/#>. <#s> ex:p ex:o."
+    )
+
+    assert objects(text) == [ox.NamedNode("http://a.example/#o"), ox.NamedNode("http://b.example/#o")]
 
 
 # --- structure --------------------------------------------------------------------------
