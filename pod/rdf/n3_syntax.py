@@ -126,11 +126,23 @@ _TOKEN_KINDS = (
     ("END", r"\Z"),
     ("STRAY", r"."),  # a character no token starts with, or the start of a malformed token
 )
+
+
 # Whitespace and comments skipped, then the first token kind that matches. END and STRAY match
 # wherever nothing else does, so the scanner's matches cover the whole text, one after another.
-_SCANNER = re.compile(
-    _SKIP + "(?:" + "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in _TOKEN_KINDS) + ")", re.DOTALL
-)
+def _scanner(kinds: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    return re.compile(
+        _SKIP + "(?:" + "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in kinds) + ")", re.DOTALL
+    )
+
+
+_SCANNER = _scanner(_TOKEN_KINDS)
+# A prefix runs to the end of its run of name characters and dots, and must be followed by `:`
+# there (Turtle PN_PREFIX). So where a word begins and a prefixed name does not, none begins
+# anywhere else in that run: the rest of the run is scanned without trying one, which would read
+# the run to its end for each word of it (quadratic time on `a.a.a.a…`).
+_NAME_RUN = re.compile(f"[{_PN_CHARS}.]*+")
+_RUN_SCANNER = _scanner(tuple(kind for kind in _TOKEN_KINDS if kind[0] != "PNAME"))
 _ERROR_REASONS = {
     "<": "Invalid term: malformed or unterminated IRI reference",
     '"': "malformed or unterminated string literal",
@@ -147,17 +159,53 @@ Token: TypeAlias = tuple[str, str, int]
 def tokenize(text: str) -> list[Token]:
     """The tokens of the text, ending with an END token; N3SyntaxError on a stray character."""
     tokens: list[Token] = []
-    for found in _SCANNER.finditer(text):
-        kind = found.lastgroup
-        assert kind is not None  # every alternative of the scanner is a named group
-        position = found.start(kind)
-        if kind == "STRAY":
-            raise _stray_character(text, position)
-        token_text = found[kind]
-        tokens.append((token_text if kind == "PUNCTUATION" else kind, token_text, position))
+    position = 0
+    while not tokens or tokens[-1][0] != "END":
+        position = _scan(text, position, tokens)
+    return tokens
+
+
+def _scan(text: str, position: int, tokens: list[Token]) -> int:
+    """Add the tokens from the position on, up to END or to the end of a run a word begins (see
+    _NAME_RUN); return where the tokens added end."""
+    for found in _SCANNER.finditer(text, position):
+        kind = _add_token(text, found, tokens)
         if kind == "END":
             break
-    return tokens
+        if kind == "WORD":
+            end = found.end()
+            run_end = _name_run_end(text, end)
+            if run_end > end:
+                return _scan_run(text, end, run_end, tokens)
+    return len(text)
+
+
+def _scan_run(text: str, position: int, run_end: int, tokens: list[Token]) -> int:
+    """Add the tokens that begin between the position and the end of a run no prefixed name
+    begins in; return where they end."""
+    while position < run_end:
+        found = _RUN_SCANNER.match(text, position)
+        assert found is not None  # it matches wherever _SCANNER does
+        _add_token(text, found, tokens)
+        position = found.end()
+    return position
+
+
+def _name_run_end(text: str, position: int) -> int:
+    found = _NAME_RUN.match(text, position)
+    assert found is not None  # the pattern matches the empty string
+    return found.end()
+
+
+def _add_token(text: str, found: re.Match[str], tokens: list[Token]) -> str:
+    kind = found.lastgroup
+    assert kind is not None  # every alternative of a scanner is a named group
+    position = found.start(kind)
+    if kind == "STRAY":
+        raise _stray_character(text, position)
+    token_text = found[kind]
+    tokens.append((token_text if kind == "PUNCTUATION" else kind, token_text, position))
+    return kind
 
 
 def _stray_character(text: str, position: int) -> N3SyntaxError:

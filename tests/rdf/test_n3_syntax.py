@@ -386,6 +386,37 @@ def test_long_hostile_tokens_are_linear() -> None:
     assert time.perf_counter() - started < 5
 
 
+def test_runs_of_words_and_dots_are_linear() -> None:
+    """Design (every input is hostile): `a.a.a…` is a word, a dot, a word… found in linear time.
+
+    Turtle §6.5 [167s] PN_PREFIX may contain dots, so whether `a` begins a prefixed name is only
+    known at the end of the run. The tokenizer used to read the run to its end again for each of
+    its words: this 200 kB document, a PATCH body parsed before any access check, took 157 s.
+    """
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="expected an RDF term"):
+        parse_n3("a." * 100_000, BASE)
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("a.b", [("WORD", "a"), (".", "."), ("WORD", "b")]),
+        ("ex.a:b", [("PNAME", "ex.a:b")]),
+        ("a.b.:c", [("WORD", "a"), (".", "."), ("WORD", "b"), (".", "."), ("PNAME", ":c")]),
+        ("x.y.z:w.", [("PNAME", "x.y.z:w"), (".", ".")]),
+        ("true.a.1e+5 x", [("WORD", "true"), (".", "."), ("WORD", "a"), ("DOUBLE", ".1e+5"), ("WORD", "x")]),
+        ("true. ex:a", [("WORD", "true"), (".", "."), ("PNAME", "ex:a")]),
+    ],
+)
+def test_a_run_of_names_and_dots_is_a_prefixed_name_only_when_a_colon_ends_it(
+    text: str, tokens: list[tuple[str, str]]
+) -> None:
+    """Turtle §6.5 [139s]/[167s]: a prefix is name characters with inner dots, then `:`."""
+    assert [(kind, written) for kind, written, _ in tokenize(text)] == [*tokens, ("END", "")]
+
+
 def test_tokens_end_with_end() -> None:
     """The tokenizer's contract: every token kind consumes input, and END closes the list."""
     tokens = tokenize("<#a> ex:b 'c' . # done")
