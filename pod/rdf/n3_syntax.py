@@ -19,11 +19,11 @@ parser or exhaust the stack.
 
 from __future__ import annotations
 
+import functools
 import re
-import string
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import NamedTuple, TypeAlias
+from typing import TypeAlias
 
 import pyoxigraph as ox
 
@@ -96,9 +96,11 @@ _PN_CHARS_U = _PN_CHARS_BASE + "_"
 _PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
 _PN_PREFIX = f"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
-_PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+# Turtle PN_LOCAL, which cannot end with `.`: a run of dots is taken only when more follows.
+# Runs of name characters are matched at once and nothing is given back (linear, and fast).
+_PN_LOCAL = f"(?:[{_PN_CHARS_U}:0-9]|{_PLX})(?:[{_PN_CHARS}:]++|{_PLX}|\\.++(?=[{_PN_CHARS}:]|{_PLX}))*+"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
-_SKIP = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*)*")  # whitespace and comments
+_SKIP = r"[ \t\r\n]*+(?:#[^\r\n]*+[ \t\r\n]*+)*+"  # whitespace and comments; possessive: never given back
 _IRI = rf"<(?:[^<>\"{{}}|^`\\\x00-\x20]++|{_UCHAR})*+>"  # possessive: linear
 _STRING = (
     r'"""(?:"{0,2}(?:[^"\\]|\\.))*"""'
@@ -106,32 +108,41 @@ _STRING = (
     r'|"(?!"")(?:[^"\\\r\n]|\\.)*"'
     r"|'(?!'')(?:[^'\\\r\n]|\\.)*'"
 )
-_NUMBERS = (
+# Each token kind with its regex, tried in this order (the most frequent first). Kinds start with
+# different characters, except that a prefixed name goes before a word and a longer number form
+# before a shorter one; a `.` before a digit starts a number.
+_TOKEN_KINDS = (
+    ("PUNCTUATION", r"[;,\[\](){}]|\^\^|\.(?![0-9])"),  # the kind of a punctuation token is its text
+    ("IRI", _IRI),
+    ("PNAME", f"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?"),
+    ("WORD", r"[A-Za-z][A-Za-z0-9_]*"),
+    ("STRING", _STRING),
+    ("BLANK", f"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"),
+    ("VAR", f"\\?[{_PN_CHARS_U}0-9][{_PN_CHARS}]*"),
+    ("AT", r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*"),
     ("DOUBLE", r"[+-]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)[eE][+-]?[0-9]+"),
     ("DECIMAL", r"[+-]?[0-9]*\.[0-9]+"),
     ("INTEGER", r"[+-]?[0-9]+"),
+    ("END", r"\Z"),
+    ("STRAY", r"."),  # a character no token starts with, or the start of a malformed token
 )
-_PNAME = ("PNAME", f"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?")
-_NAMES = (_PNAME, ("WORD", r"[A-Za-z][A-Za-z0-9_]*"))
-_FIRST_CHARACTERS = {
-    "<": (("IRI", _IRI),),
-    '"': (("STRING", _STRING),),
-    "'": (("STRING", _STRING),),
-    "_": (("BLANK", f"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"),),
-    "?": (("VAR", f"\\?[{_PN_CHARS_U}0-9][{_PN_CHARS}]*"),),
-    "@": (("AT", r"@[A-Za-z]+(?:-[A-Za-z0-9]+)*"),),
-    "^": (("^^", r"\^\^"),),
-    ".": (*_NUMBERS, (".", r"\.")),
-    **dict.fromkeys("+-0123456789", _NUMBERS),
-    **dict.fromkeys(string.ascii_letters + ":", _NAMES),
-}
-# By the first character of a token, the token kinds it may start, each with its regex.
-_TOKENS_BY_FIRST = {
-    character: tuple((kind, re.compile(pattern, re.DOTALL)) for kind, pattern in choices)
-    for character, choices in _FIRST_CHARACTERS.items()
-}
-_OTHER_TOKENS = _TOKENS_BY_FIRST[":"][:1]  # a non-ASCII character may start a prefixed name
-_PUNCTUATION = frozenset(";,[](){}")
+
+
+# Whitespace and comments skipped, then the first token kind that matches. END and STRAY match
+# wherever nothing else does, so the scanner's matches cover the whole text, one after another.
+def _scanner(kinds: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    return re.compile(
+        _SKIP + "(?:" + "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in kinds) + ")", re.DOTALL
+    )
+
+
+_SCANNER = _scanner(_TOKEN_KINDS)
+# A prefix runs to the end of its run of name characters and dots, and must be followed by `:`
+# there (Turtle PN_PREFIX). So where a word begins and a prefixed name does not, none begins
+# anywhere else in that run: the rest of the run is scanned without trying one, which would read
+# the run to its end for each word of it (quadratic time on `a.a.a.a…`).
+_NAME_RUN = re.compile(f"[{_PN_CHARS}.]*+")
+_RUN_SCANNER = _scanner(tuple(kind for kind in _TOKEN_KINDS if kind[0] != "PNAME"))
 _ERROR_REASONS = {
     "<": "Invalid term: malformed or unterminated IRI reference",
     '"': "malformed or unterminated string literal",
@@ -139,44 +150,67 @@ _ERROR_REASONS = {
 }
 
 
-class Token(NamedTuple):
-    kind: str  # IRI, STRING, BLANK, VAR, AT, PNAME, WORD, a number type, END, or the punctuation
-    text: str
-    position: int
+# A token: its kind (IRI, STRING, BLANK, VAR, AT, PNAME, WORD, a number type, END, or for
+# punctuation the punctuation itself), its text, and its position in the document. A plain
+# tuple: a document has thousands, and a tuple is made several times faster than a NamedTuple.
+Token: TypeAlias = tuple[str, str, int]
 
 
 def tokenize(text: str) -> list[Token]:
     """The tokens of the text, ending with an END token; N3SyntaxError on a stray character."""
     tokens: list[Token] = []
-    skip = _SKIP.match
-    position, end = 0, len(text)
-    while True:
-        position = _end(skip(text, position))
-        if position == end:
-            tokens.append(Token("END", "", position))
-            return tokens
-        character = text[position]
-        if character in _PUNCTUATION:
-            tokens.append(Token(character, character, position))
-            position += 1
-            continue
-        token = _token(text, position, _TOKENS_BY_FIRST.get(character, _OTHER_TOKENS))
-        tokens.append(token)
-        position += len(token.text)
+    position = 0
+    while not tokens or tokens[-1][0] != "END":
+        position = _scan(text, position, tokens)
+    return tokens
 
 
-def _end(found: re.Match[str] | None) -> int:
-    assert found is not None  # the skip pattern matches the empty string
+def _scan(text: str, position: int, tokens: list[Token]) -> int:
+    """Add the tokens from the position on, up to END or to the end of a run a word begins (see
+    _NAME_RUN); return where the tokens added end."""
+    for found in _SCANNER.finditer(text, position):
+        kind = _add_token(text, found, tokens)
+        if kind == "END":
+            break
+        if kind == "WORD":
+            end = found.end()
+            run_end = _name_run_end(text, end)
+            if run_end > end:
+                return _scan_run(text, end, run_end, tokens)
+    return len(text)
+
+
+def _scan_run(text: str, position: int, run_end: int, tokens: list[Token]) -> int:
+    """Add the tokens that begin between the position and the end of a run no prefixed name
+    begins in; return where they end."""
+    while position < run_end:
+        found = _RUN_SCANNER.match(text, position)
+        assert found is not None  # it matches wherever _SCANNER does
+        _add_token(text, found, tokens)
+        position = found.end()
+    return position
+
+
+def _name_run_end(text: str, position: int) -> int:
+    found = _NAME_RUN.match(text, position)
+    assert found is not None  # the pattern matches the empty string
     return found.end()
 
 
-def _token(text: str, position: int, choices: tuple[tuple[str, re.Pattern[str]], ...]) -> Token:
-    for kind, pattern in choices:
-        found = pattern.match(text, position)
-        if found is not None:
-            return Token(kind, found.group(), position)
+def _add_token(text: str, found: re.Match[str], tokens: list[Token]) -> str:
+    kind = found.lastgroup
+    assert kind is not None  # every alternative of a scanner is a named group
+    position = found.start(kind)
+    if kind == "STRAY":
+        raise _stray_character(text, position)
+    token_text = found[kind]
+    tokens.append((token_text if kind == "PUNCTUATION" else kind, token_text, position))
+    return kind
+
+
+def _stray_character(text: str, position: int) -> N3SyntaxError:
     character = text[position]
-    raise N3SyntaxError(text, position, _ERROR_REASONS.get(character, f"unexpected character {character!r}"))
+    return N3SyntaxError(text, position, _ERROR_REASONS.get(character, f"unexpected character {character!r}"))
 
 
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
@@ -294,7 +328,32 @@ def _recompose(
     return "".join(parts)
 
 
+# Patches name the same few IRIs again and again (their prefixes, `<#…>` of their target), so
+# the nodes are kept; not those of long IRIs or bases, so the cache stays small (about 1 MB).
+_LONGEST_KEPT_IRI = 512  # characters of the IRI token and the base together
+
+
+def _iri_node(written: str, base: str) -> ox.NamedNode:
+    """The node of an IRI token `<…>` resolved against the base; ValueError when it is not an IRI."""
+    if len(written) + len(base) > _LONGEST_KEPT_IRI:
+        return _resolve_iri_token(written, base)
+    return _kept_iri_node(written, base)
+
+
+def _resolve_iri_token(written: str, base: str) -> ox.NamedNode:
+    reference = unescape(written[1:-1])
+    if _IRI_FORBIDDEN.search(reference):
+        raise ValueError("an escape stands for a character IRIs cannot contain")
+    return ox.NamedNode(resolve_iri(reference, base))
+
+
+_kept_iri_node = functools.lru_cache(maxsize=1024)(_resolve_iri_token)
+
+
 # --- grammar ----------------------------------------------------------------------------
+
+_DIRECTIVES = frozenset(("@prefix", "@base", "prefix", "base"))  # a WORD keyword in lower case
+_BOOLEANS = {value: ox.Literal(value, datatype=_BOOLEAN) for value in ("true", "false")}
 
 
 def parse_n3(text: str, base_iri: str) -> N3Document:
@@ -308,11 +367,12 @@ class _Parser:
     def __init__(self, text: str, base_iri: str) -> None:
         self.text = text
         self.tokens = tokenize(text)
-        self.index = 0
+        self.index = 0  # of the token at hand: the next one to consume
+        self.kind = self.tokens[0][0]  # the kind of the token at hand
         self.depth = 0
         self.base = base_iri
         self.prefixes: dict[str, str] = {}
-        self.iris: dict[str, ox.NamedNode] = {}
+        self.names: dict[str, ox.NamedNode] = {}  # prefixed names expanded under the current prefixes
         self.labels: dict[tuple[Formula, str], ox.BlankNode] = {}
         self.label_formulas: defaultdict[str, set[Formula]] = defaultdict(set)
 
@@ -322,20 +382,22 @@ class _Parser:
         return self.tokens[self.index]
 
     def advance(self) -> Token:
+        """The token at hand, consumed; END is never consumed."""
         token = self.tokens[self.index]
-        if token.kind != "END":
+        if self.kind != "END":
             self.index += 1
+            self.kind = self.tokens[self.index][0]
         return token
 
     def expect(self, kind: str, what: str) -> Token:
-        token = self.peek()
-        if token.kind != kind:
-            raise self.error(token, f"expected {what}")
+        if self.kind != kind:
+            raise self.error(self.peek(), f"expected {what}")
         return self.advance()
 
     def error(self, token: Token, reason: str) -> N3SyntaxError:
-        found = "the end of the document" if token.kind == "END" else repr(token.text)
-        return N3SyntaxError(self.text, token.position, f"{reason}, found {found}")
+        kind, text, position = token
+        found = "the end of the document" if kind == "END" else repr(text)
+        return N3SyntaxError(self.text, position, f"{reason}, found {found}")
 
     # statements
 
@@ -346,62 +408,61 @@ class _Parser:
 
     def statements(self, formula: Formula, closing: str) -> None:
         # N3 `formulaContent`: within `{ }` the last statement needs no final `.`
-        while self.peek().kind != closing:
-            if self.directive():
+        while self.kind != closing:
+            if self.kind in ("AT", "WORD") and self.directive():
                 continue
             self.triples(formula)
-            if self.peek().kind == ".":
+            if self.kind == ".":
                 self.advance()
-            elif closing != "}" or self.peek().kind != "}":
+            elif closing != "}" or self.kind != "}":
                 raise self.error(self.peek(), "expected '.' after a statement")
 
     def directive(self) -> bool:
-        token = self.peek()
-        keyword = token.text.lower() if token.kind == "WORD" else token.text
-        if token.kind not in ("AT", "WORD") or keyword not in ("@prefix", "@base", "prefix", "base"):
-            if token.kind == "AT":
+        token = kind, text, _ = self.peek()
+        keyword = text.lower() if kind == "WORD" else text
+        if keyword not in _DIRECTIVES:
+            if kind == "AT":
                 raise self.error(token, "unsupported directive (only @prefix and @base)")
             return False
         self.advance()
         if keyword.endswith("prefix"):
             name = self.expect("PNAME", "a prefix name 'p:'")
-            if not name.text.endswith(":") or name.text.count(":") != 1:
+            _, written, _ = name
+            if not written.endswith(":") or written.count(":") != 1:
                 raise self.error(name, "expected a prefix name 'p:'")
-            self.prefixes[name.text[:-1]] = self.iri(self.expect("IRI", "an IRI <…>")).value
+            self.prefixes[written[:-1]] = self.iri(self.expect("IRI", "an IRI <…>")).value
+            self.names.clear()
         else:
             self.base = self.iri(self.expect("IRI", "an IRI <…>")).value
-            self.iris.clear()  # the cache holds IRIs resolved against the former base
         if keyword.startswith("@"):
             self.expect(".", "'.' after the directive")
         return True
 
     def triples(self, formula: Formula) -> None:
-        if self.peek().kind == "[":
-            subject = self.term(formula)
-            # Turtle: a `[ … ]` subject may stand alone as a statement
-            if self.peek().kind in (".", "}", "END"):
-                return
-        else:
-            subject = self.term(formula)
+        bracketed = self.kind == "["
+        subject = self.term(formula)
+        # Turtle: a `[ … ]` subject may stand alone as a statement
+        if bracketed and self.kind in (".", "}", "END"):
+            return
         self.predicate_objects(formula, subject)
 
     def predicate_objects(self, formula: Formula, subject: Node) -> None:
+        statements = formula.statements
         while True:
             predicate = self.verb(formula)
-            formula.statements.append((subject, predicate, self.term(formula)))
-            while self.peek().kind == ",":
+            statements.append((subject, predicate, self.term(formula)))
+            while self.kind == ",":
                 self.advance()
-                formula.statements.append((subject, predicate, self.term(formula)))
-            if self.peek().kind != ";":
+                statements.append((subject, predicate, self.term(formula)))
+            if self.kind != ";":
                 return
-            while self.peek().kind == ";":
+            while self.kind == ";":
                 self.advance()
-            if self.peek().kind in (".", "]", "}", "END"):
+            if self.kind in (".", "]", "}", "END"):
                 return
 
     def verb(self, formula: Formula) -> Node:
-        token = self.peek()
-        if token.kind == "WORD" and token.text == "a":
+        if self.kind == "WORD" and self.peek()[1] == "a":
             self.advance()
             return RDF_TYPE
         return self.term(formula)
@@ -410,63 +471,69 @@ class _Parser:
 
     def term(self, formula: Formula) -> Node:
         token = self.advance()
-        kind = token.kind
+        kind, text, _ = token
         if kind == "IRI":
             return self.iri(token)
         if kind == "PNAME":
             return self.prefixed_name(token)
-        if kind == "BLANK":
-            return self.labelled_blank_node(formula, token.text[2:])
-        if kind == "VAR":
-            return Variable(token.text[1:])
         if kind == "STRING":
             return self.literal(token)
+        if kind == "BLANK":
+            return self.labelled_blank_node(formula, text[2:])
+        if kind == "VAR":
+            return Variable(text[1:])
         if kind in _NUMBER_TYPES:
-            return ox.Literal(token.text, datatype=_NUMBER_TYPES[kind])
-        if kind == "WORD" and token.text in ("true", "false"):
-            return ox.Literal(token.text, datatype=_BOOLEAN)
+            return ox.Literal(text, datatype=_NUMBER_TYPES[kind])
+        if kind == "WORD" and text in _BOOLEANS:
+            return _BOOLEANS[text]
         if kind in ("[", "(", "{"):
             return self.nested(formula, token)
         raise self.error(token, "expected an RDF term")
 
     def iri(self, token: Token) -> ox.NamedNode:
-        cached = self.iris.get(token.text)
-        if cached is not None:
-            return cached
+        _, written, _ = token
         try:
-            reference = unescape(token.text[1:-1])
-            if _IRI_FORBIDDEN.search(reference):
-                raise ValueError("an escape stands for a character IRIs cannot contain")
-            node = ox.NamedNode(resolve_iri(reference, self.base))
+            return _iri_node(written, self.base)
         except ValueError as error:
             raise self.error(token, f"Invalid term: {error}") from error
-        self.iris[token.text] = node
-        return node
 
     def prefixed_name(self, token: Token) -> ox.NamedNode:
-        prefix, _, local = token.text.partition(":")
+        _, written, _ = token
+        node = self.names.get(written)
+        if node is None:
+            node = self.names[written] = self.expand(token)
+        return node
+
+    def expand(self, token: Token) -> ox.NamedNode:
+        _, written, _ = token
+        prefix, _, local = written.partition(":")
         namespace = self.prefixes.get(prefix)
         if namespace is None:
             raise self.error(token, f"the prefix '{prefix}:' is not bound")
+        if "\\" in local:
+            local = _LOCAL_ESCAPE.sub(r"\1", local)
         try:
-            return ox.NamedNode(namespace + _LOCAL_ESCAPE.sub(r"\1", local))
+            return ox.NamedNode(namespace + local)
         except ValueError as error:
             raise self.error(token, f"Invalid term: {error}") from error
 
     def labelled_blank_node(self, formula: Formula, label: str) -> ox.BlankNode:
         # Like rdflib, a label names one blank node per formula; where it occurs is recorded.
-        self.label_formulas[label].add(formula)
-        return self.labels.setdefault((formula, label), ox.BlankNode())
+        node = self.labels.get((formula, label))
+        if node is None:
+            node = self.labels[formula, label] = ox.BlankNode()
+            self.label_formulas[label].add(formula)
+        return node
 
     def literal(self, token: Token) -> ox.Literal:
-        quote = 3 if token.text[:3] in ('"""', "'''") else 1
+        _, written, _ = token
+        quote = 3 if written[:3] in ('"""', "'''") else 1
         try:
-            value = unescape(token.text[quote:-quote])
-            following = self.peek()
-            if following.kind == "AT":
-                self.advance()
-                return ox.Literal(value, language=following.text[1:])
-            if following.kind == "^^":
+            value = unescape(written[quote:-quote])
+            if self.kind == "AT":
+                _, tag, _ = self.advance()
+                return ox.Literal(value, language=tag[1:])
+            if self.kind == "^^":
                 self.advance()
                 return ox.Literal(value, datatype=self.datatype())
             return ox.Literal(value)
@@ -474,10 +541,10 @@ class _Parser:
             raise self.error(token, f"Invalid term: {error}") from error
 
     def datatype(self) -> ox.NamedNode:
-        token = self.advance()
-        if token.kind == "IRI":
+        token = kind, _, _ = self.advance()
+        if kind == "IRI":
             return self.iri(token)
-        if token.kind == "PNAME":
+        if kind == "PNAME":
             return self.prefixed_name(token)
         raise self.error(token, "expected a datatype IRI after '^^'")
 
@@ -487,10 +554,11 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.error(opening, f"nesting deeper than {MAX_DEPTH} levels")
+        bracket, _, _ = opening
         try:
-            if opening.kind == "[":
+            if bracket == "[":
                 return self.property_list(formula)
-            if opening.kind == "(":
+            if bracket == "(":
                 return self.collection(formula)
             return self.formula()
         finally:
@@ -498,14 +566,14 @@ class _Parser:
 
     def property_list(self, formula: Formula) -> ox.BlankNode:
         node = ox.BlankNode()
-        if self.peek().kind != "]":
+        if self.kind != "]":
             self.predicate_objects(formula, node)
         self.expect("]", "']'")
         return node
 
     def collection(self, formula: Formula) -> ox.NamedNode | ox.BlankNode:
         items: list[Node] = []
-        while self.peek().kind != ")":
+        while self.kind != ")":
             items.append(self.term(formula))
         self.advance()
         head: ox.NamedNode | ox.BlankNode = _RDF_NIL

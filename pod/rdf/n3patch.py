@@ -95,14 +95,15 @@ def parse_n3_patch(text: str, base_iri: str) -> N3Patch:
         raise BadRequest(f"Invalid N3 patch document: {error}") from error
     statements = set(document.root.statements)
     patch = _patch_resource(statements)
-    formulas = {predicate: _formula(statements, patch, predicate) for predicate in _FORMULA_NAMES}
+    formulas = _formulas(statements, patch)
     _check_blank_node_labels(document, formulas)
     where = _patterns(formulas[_WHERE], "solid:where")
     inserts = _patterns(formulas[_INSERTS], "solid:inserts")
     deletes = _patterns(formulas[_DELETES], "solid:deletes")
     _check_deletes_have_no_blank_nodes(deletes)
-    _check_variables_bound_by_where(where, inserts, "solid:inserts")
-    _check_variables_bound_by_where(where, deletes, "solid:deletes")
+    where_variables = _variables(where)
+    _check_variables_bound_by_where(where_variables, inserts, "solid:inserts")
+    _check_variables_bound_by_where(where_variables, deletes, "solid:deletes")
     return N3Patch(where=where, inserts=inserts, deletes=deletes)
 
 
@@ -131,11 +132,18 @@ def _patch_resource(statements: set[Statement]) -> ox.NamedNode | ox.BlankNode:
     return patch
 
 
-def _formula(
-    statements: set[Statement], patch: ox.NamedNode | ox.BlankNode, predicate: ox.NamedNode
-) -> Formula | None:
-    name = _FORMULA_NAMES[predicate]
-    objects = [object_ for subject, verb, object_ in statements if verb == predicate and subject == patch]
+def _formulas(
+    statements: set[Statement], patch: ox.NamedNode | ox.BlankNode
+) -> dict[ox.NamedNode, Formula | None]:
+    """The where, inserts and deletes formulas of the patch resource (None for one it lacks)."""
+    objects: dict[Node, list[Node]] = {predicate: [] for predicate in _FORMULA_NAMES}
+    for subject, predicate, object_ in statements:
+        if subject == patch and predicate in objects:
+            objects[predicate].append(object_)
+    return {predicate: _formula(objects[predicate], name) for predicate, name in _FORMULA_NAMES.items()}
+
+
+def _formula(objects: list[Node], name: str) -> Formula | None:
     # Solid Protocol §N3 Patch: at most one solid:deletes / solid:inserts / solid:where
     if len(objects) > 1:
         raise UnprocessableContent(
@@ -151,17 +159,14 @@ def _formula(
 
 def _check_blank_node_labels(document: N3Document, formulas: dict[ox.NamedNode, Formula | None]) -> None:
     # Solid Protocol §N3 Patch: a blank node label of ?insertions or ?conditions is used nowhere else
-    guarded = {
-        formula: _FORMULA_NAMES[predicate]
-        for predicate in (_WHERE, _INSERTS)
-        if (formula := formulas[predicate]) is not None
-    }
     for label, found_in in document.label_formulas.items():
-        shared = len(found_in) > 1
-        for formula, name in guarded.items():
-            if shared and formula in found_in:
+        if len(found_in) == 1:
+            continue
+        for predicate in (_WHERE, _INSERTS):
+            formula = formulas[predicate]
+            if formula is not None and formula in found_in:
                 raise UnprocessableContent(
-                    f"The blank node _:{label} of {name} must not be used anywhere else "
+                    f"The blank node _:{label} of {_FORMULA_NAMES[predicate]} must not be used anywhere else "
                     "in the patch document."
                 )
 
@@ -174,19 +179,15 @@ def _patterns(formula: Formula | None, name: str) -> tuple[TriplePattern, ...]:
 
 
 def _pattern(statement: Statement, name: str) -> TriplePattern:
-    subject, predicate, object_ = (_pattern_term(node, name) for node in statement)
+    subject, predicate, object_ = statement
+    # Solid Protocol §N3 Patch: the formulae are non-nested
+    if isinstance(subject, Formula) or isinstance(predicate, Formula) or isinstance(object_, Formula):
+        raise UnprocessableContent(f"The formula of {name} must not contain nested formulae.")
     if isinstance(subject, ox.Literal):
         raise UnprocessableContent(f"A triple of {name} has a literal as its subject: {subject}.")
     if not isinstance(predicate, ox.NamedNode | Variable):
         raise UnprocessableContent(f"A triple of {name} has {predicate} as its predicate.")
     return (subject, predicate, object_)
-
-
-def _pattern_term(node: Node, name: str) -> PatternTerm:
-    # Solid Protocol §N3 Patch: the formulae are non-nested
-    if isinstance(node, Formula):
-        raise UnprocessableContent(f"The formula of {name} must not contain nested formulae.")
-    return node
 
 
 def _check_deletes_have_no_blank_nodes(deletes: tuple[TriplePattern, ...]) -> None:
@@ -196,10 +197,10 @@ def _check_deletes_have_no_blank_nodes(deletes: tuple[TriplePattern, ...]) -> No
 
 
 def _check_variables_bound_by_where(
-    where: tuple[TriplePattern, ...], patterns: tuple[TriplePattern, ...], name: str
+    where_variables: set[Variable], patterns: tuple[TriplePattern, ...], name: str
 ) -> None:
     # Solid Protocol §N3 Patch: ?insertions and ?deletions only use variables of ?conditions
-    unbound = _variables(patterns) - _variables(where)
+    unbound = _variables(patterns) - where_variables
     if unbound:
         listed = ", ".join(sorted(f"?{variable.name}" for variable in unbound))
         raise UnprocessableContent(f"{name} uses variables that do not occur in solid:where: {listed}.")

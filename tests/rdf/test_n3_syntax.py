@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 from pod.errors import BadRequest, UnprocessableContent
-from pod.rdf.n3_syntax import parse_n3, resolve_iri, tokenize
+from pod.rdf.n3_syntax import N3SyntaxError, parse_n3, resolve_iri, tokenize
 from pod.rdf.n3patch import N3Patch, Variable, parse_n3_patch
 
 BASE = "https://pod.example/people/card"
@@ -202,6 +202,32 @@ def test_malformed_iri_is_bad_request(written: str) -> None:
         inserted_object(written)
 
 
+def objects(text: str, base: str = BASE) -> list[object]:
+    """The objects of the statements of an N3 document, in document order."""
+    return [object_ for _, _, object_ in parse_n3(text, base).root.statements]
+
+
+def test_a_relative_iri_resolves_against_the_base_in_force() -> None:
+    """Turtle §6.3: a relative IRI resolves against the current base, whichever came before it."""
+    text = "<#s> <#p> <x>. @base <https://other.example/dir/>. <#s> <#p> <x>."
+
+    assert objects(text) == [
+        ox.NamedNode("https://pod.example/people/x"),
+        ox.NamedNode("https://other.example/dir/x"),
+    ]
+    assert objects(text, "https://third.example/a")[0] == ox.NamedNode("https://third.example/x")
+
+
+@pytest.mark.parametrize("length", [10, 300, 600, 5_000])
+def test_long_iris_resolve_like_short_ones(length: int) -> None:
+    """Turtle §6.3 / RFC 3986 §5.2: the length of a reference does not change how it resolves."""
+    segment = "s" * length
+
+    assert objects(f"<#s> <#p> <../{segment}#f>.") == [ox.NamedNode(f"https://pod.example/{segment}#f")]
+    with pytest.raises(ValueError, match="an escape stands for a character IRIs cannot contain"):
+        parse_n3(f"<#s> <#p> <{segment}\\u0020>.", BASE)
+
+
 # --- prefixed names ---------------------------------------------------------------------
 
 
@@ -221,6 +247,16 @@ def test_malformed_iri_is_bad_request(written: str) -> None:
 def test_prefixed_name_local_parts(written: str, local: str) -> None:
     """Turtle §6.5 [168s] PN_LOCAL: PLX escapes lose their backslash, %XX stays as written."""
     assert inserted_object(written) == ox.NamedNode("http://www.example.org/terms#" + local)
+
+
+def test_a_dot_after_a_number_ends_the_statement() -> None:
+    """Turtle §6.5 [19] INTEGER, [20] DECIMAL (a digit after its `.`): `1.` is `1`, then `.`."""
+    parsed = patch("_:p a solid:InsertDeletePatch; solid:inserts { <#s> ex:p 1. <#s> ex:q .5. }.")
+
+    assert [object_ for _, _, object_ in parsed.inserts] == [
+        ox.Literal("1", datatype=ox.NamedNode(XSD + "integer")),
+        ox.Literal(".5", datatype=ox.NamedNode(XSD + "decimal")),
+    ]
 
 
 def test_final_dot_of_a_prefixed_name_ends_the_statement() -> None:
@@ -244,6 +280,15 @@ def test_unbound_prefix_names_its_position() -> None:
     """Turtle §6.3: a prefixed name needs its prefix declared; the 400 says where."""
     with pytest.raises(BadRequest, match=r"line 2, column 3: the prefix 'nope:' is not bound"):
         parse_n3_patch("<#s> <#p>\n  nope:x.", BASE)
+
+
+def test_a_prefix_bound_again_applies_from_there_on() -> None:
+    """Turtle §6.3: a prefix declared again names its new IRI for the prefixed names that follow."""
+    text = (
+        "@prefix ex: <http://a.example/#>. <#s> ex:p ex:o. @prefix ex: <http://b.example/#>. <#s> ex:p ex:o."
+    )
+
+    assert objects(text) == [ox.NamedNode("http://a.example/#o"), ox.NamedNode("http://b.example/#o")]
 
 
 # --- structure --------------------------------------------------------------------------
@@ -334,14 +379,74 @@ def test_hostile_nesting_is_refused_quickly(opening: str) -> None:
 def test_long_hostile_tokens_are_linear() -> None:
     """Design (every input is hostile): unterminated or dotted runs cannot make the tokenizer backtrack."""
     started = time.perf_counter()
-    for text in ['"""' + '"a' * 100_000, "<" + "a" * 200_000, '"' + "x" * 200_000, "_:a" + "." * 100_000]:
+    hostile = ['"""' + '"a' * 100_000, "<" + "a" * 200_000, '"' + "x" * 200_000, "_:a" + "." * 100_000]
+    for text in [*hostile, "ex:a" + "." * 100_000, "ex:" + "a." * 100_000, "ex:a" + ".%4" * 50_000]:
         with pytest.raises(ValueError):
             parse_n3(text, BASE)
     assert time.perf_counter() - started < 5
+
+
+def test_runs_of_words_and_dots_are_linear() -> None:
+    """Design (every input is hostile): `a.a.a…` is a word, a dot, a word… found in linear time.
+
+    Turtle §6.5 [167s] PN_PREFIX may contain dots, so whether `a` begins a prefixed name is only
+    known at the end of the run. The tokenizer used to read the run to its end again for each of
+    its words: this 200 kB document, a PATCH body parsed before any access check, took 157 s.
+    """
+    started = time.perf_counter()
+    with pytest.raises(ValueError, match="expected an RDF term"):
+        parse_n3("a." * 100_000, BASE)
+    assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("a.b", [("WORD", "a"), (".", "."), ("WORD", "b")]),
+        ("ex.a:b", [("PNAME", "ex.a:b")]),
+        ("a.b.:c", [("WORD", "a"), (".", "."), ("WORD", "b"), (".", "."), ("PNAME", ":c")]),
+        ("x.y.z:w.", [("PNAME", "x.y.z:w"), (".", ".")]),
+        ("true.a.1e+5 x", [("WORD", "true"), (".", "."), ("WORD", "a"), ("DOUBLE", ".1e+5"), ("WORD", "x")]),
+        ("true. ex:a", [("WORD", "true"), (".", "."), ("PNAME", "ex:a")]),
+    ],
+)
+def test_a_run_of_names_and_dots_is_a_prefixed_name_only_when_a_colon_ends_it(
+    text: str, tokens: list[tuple[str, str]]
+) -> None:
+    """Turtle §6.5 [139s]/[167s]: a prefix is name characters with inner dots, then `:`."""
+    assert [(kind, written) for kind, written, _ in tokenize(text)] == [*tokens, ("END", "")]
 
 
 def test_tokens_end_with_end() -> None:
     """The tokenizer's contract: every token kind consumes input, and END closes the list."""
     tokens = tokenize("<#a> ex:b 'c' . # done")
 
-    assert [token.kind for token in tokens] == ["IRI", "PNAME", "STRING", ".", "END"]
+    assert [kind for kind, _, _ in tokens] == ["IRI", "PNAME", "STRING", ".", "END"]
+
+
+def test_tokens_know_where_they_start() -> None:
+    """The tokenizer's contract: whitespace and comments between tokens are skipped, positions kept."""
+    tokens = tokenize("<#a>  ex:b\n# c\n'c'.")
+
+    assert [(kind, position) for kind, _, position in tokens] == [
+        ("IRI", 0),
+        ("PNAME", 6),
+        ("STRING", 15),
+        (".", 18),
+        ("END", 19),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("<#a> <#b>\n  <#c> ~ .", "line 2, column 8: unexpected character '~'"),
+        ("<#a> <#b> ^<#c>.", r"line 1, column 11: unexpected character '\^'"),
+        ("<#a> <#b> 'c' .\n  \x0c", r"line 2, column 3: unexpected character '\\x0c'"),
+        ("<#a> <#b>\n\n '''c\\'''", "line 3, column 2: malformed or unterminated string literal"),
+    ],
+)
+def test_a_character_no_token_starts_with_is_refused_where_it_stands(text: str, where: str) -> None:
+    """Turtle §6.5: the text is tokens, whitespace and comments only; the error says where it is not."""
+    with pytest.raises(N3SyntaxError, match=where):
+        tokenize(text)
