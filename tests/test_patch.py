@@ -138,6 +138,29 @@ async def test_n3_syntax_error_is_a_client_error(client: Client) -> None:
     assert await resp.text()
 
 
+async def test_a_large_patch_is_parsed_while_other_requests_are_answered(client: Client) -> None:
+    """Bad input must never hang the server: a large N3 body (here it fails to parse only at its
+    very end, after all the work) is parsed off the event loop, so a GET sent meanwhile is
+    answered before the PATCH gets its 400."""
+    await put_turtle(client, "/doc.ttl", "<#a> <http://example.org/ns#p> 1 .")
+    inserts = "".join(f"<#s{n}> ex:p ex:o{n} . " for n in range(60_000))
+    body = n3_patch(inserts=inserts)[:-1] + b" this is not n3"
+    finished: list[str] = []
+
+    async def send_patch() -> int:
+        resp = await patch(client, "/doc.ttl", body)
+        finished.append("PATCH")
+        return int(resp.status)
+
+    patching = asyncio.create_task(send_patch())
+    await asyncio.sleep(0.2)  # the body is sent and being parsed
+    resp = await client.get("/doc.ttl", headers={"Accept": TURTLE})
+    finished.append("GET")
+    assert resp.status == 200
+    assert await patching == 400
+    assert finished == ["GET", "PATCH"]
+
+
 async def test_sparql_update_insert_and_delete_data(client: Client) -> None:
     """SPARQL Update PATCH as rdflib.js sends it: DELETE DATA; INSERT DATA in one request."""
     await put_turtle(client, "/doc.ttl", "<#a> <http://example.org/ns#p> 1 .")
