@@ -675,7 +675,7 @@ class Resources:
         target = identifier.auxiliary(AuxiliaryKind.DESCRIPTION) if identifier.is_container else identifier
         entry = await self._current(identifier)
         await self._check_conditions(entry, conditions)
-        stored = await self.store.stat(target)
+        stored = entry if target == identifier else await self.store.stat(target)
         if stored is not None and not formats.is_rdf(stored.content_type):
             raise UnsupportedMediaType(f"{identifier} is not an RDF document, so it cannot be patched")
         graph = await self._graph(stored) if stored is not None else []
