@@ -17,7 +17,7 @@ from rdf_helpers import graph_of, make_container, put_bytes, put_turtle
 from rdflib import RDF
 from rdflib.compare import isomorphic
 
-from pod.ldp import containers
+from pod.ldp import containers, operations
 from pod.ldp.conditions import NO_CONDITIONS
 from pod.ldp.identifiers import parse_path
 from pod.ldp.operations import Content, Representation, Resources
@@ -285,3 +285,33 @@ async def test_a_folder_read_from_disk_lists_its_children_in_name_order(tmp_path
     children = await store.children(parse_path("/c/"))
     store.close()
     assert [c.identifier.name for c in children] == names
+
+
+async def test_a_large_listing_streams_and_is_the_whole_listing(
+    client: TestClient[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 4 ("its listing must stream"): a listing of more than STREAMED_LISTING_CHILDREN children
+    is sent in pieces as it is written (chunked: no Content-Length); it is the same graph, under
+    the same ETag, as the listing sent whole, and conditional requests and HEAD treat it alike."""
+    for n in range(7):
+        await put_bytes(client, f"/big/d{n}", b"x", "text/plain")
+    await put_turtle(client, "/big/.meta", DESCRIPTION_TURTLE)
+    monkeypatch.setattr(operations, "STREAMED_LISTING_CHILDREN", 3)
+    monkeypatch.setattr(containers, "PIECE", 2)
+    streamed = await client.get("/big/", headers={"Accept": "text/turtle"})
+    assert streamed.status == 200
+    assert "Content-Length" not in streamed.headers
+    assert streamed.headers["Transfer-Encoding"] == "chunked"
+    streamed_graph = await graph_of(streamed)
+    head = await client.head("/big/", headers={"Accept": "text/turtle"})
+    assert head.status == 200 and head.headers["ETag"] == streamed.headers["ETag"]
+    unchanged = await client.get(
+        "/big/", headers={"Accept": "text/turtle", "If-None-Match": streamed.headers["ETag"]}
+    )
+    assert unchanged.status == 304
+    monkeypatch.undo()
+    whole = await client.get("/big/", headers={"Accept": "text/turtle"})
+    assert whole.headers["Content-Length"] == str(len(await whole.read()))
+    assert whole.headers["ETag"] == streamed.headers["ETag"]
+    assert len(streamed_graph) == 7 * 6 + 5 + 4
+    assert isomorphic(streamed_graph, await graph_of(whole))

@@ -150,7 +150,22 @@ def container_turtle(
     is_storage: bool,
     description: Iterable[ox.Triple] = (),
 ) -> bytes:
-    """The triples of `container_graph`, written as Turtle directly.
+    """The triples of `container_graph`, written as Turtle directly (see `container_turtle_pieces`)."""
+    return b"".join(
+        container_turtle_pieces(url, entry, children, is_storage=is_storage, description=description)
+    )
+
+
+def container_turtle_pieces(
+    url: str,
+    entry: Entry,
+    children: Sequence[Entry],
+    *,
+    is_storage: bool,
+    description: Iterable[ox.Triple] = (),
+) -> Iterator[bytes]:
+    """The triples of `container_graph` as Turtle, a piece at a time: the container's own, then
+    its children's, `PIECE` children a piece.
 
     Making them as pyoxigraph terms costs several times what writing them does (a Triple whose
     object is a literal takes ~2 µs to make: pyoxigraph tries it as a named and a blank node
@@ -167,10 +182,10 @@ def container_turtle(
         f"{_TURTLE_HEADER}{subject} {_CONTAINER_CLASSES}{storage} ;\n"
         f'\tdc:modified "{_moment(moment)}"^^xsd:dateTime ;\n\tstat:mtime {moment} .\n'
     )
-    written = [head.encode(), ox.serialize(description, format=ox.RdfFormat.TURTLE) or b""]
+    yield head.encode() + (ox.serialize(description, format=ox.RdfFormat.TURTLE) or b"")
     skip = len(entry.identifier.path)
-    written.extend(_children_turtle(subject, skip, piece) for piece in _pieces(children))
-    return b"".join(written)
+    for piece in _pieces(children):
+        yield _children_turtle(subject, skip, piece)
 
 
 def _children_turtle(subject: str, skip: int, children: Iterable[Entry]) -> bytes:

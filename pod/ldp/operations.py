@@ -41,6 +41,9 @@ GRAPH_CACHE_BYTES = 4 * 1024 * 1024
 # A patch without a search is applied on the event loop to a graph this small (microseconds):
 # handing it to a thread would cost more than applying it.
 PATCH_ON_LOOP_TRIPLES = 256
+# A Turtle listing of more children than this is over the 1 MB a cached representation may be
+# (~290 bytes a child): it streams, a piece of `containers.PIECE` children at a time.
+STREAMED_LISTING_CHILDREN = 4096
 
 # Chooses one of the media types it is offered (in the server's order of preference), or None.
 Chooser = Callable[[Sequence[str]], str | None]
@@ -102,7 +105,7 @@ class Representation:
     content_type: str
     etag: str
     last_modified: int  # Unix seconds
-    size: int  # of the whole representation
+    size: int | None  # of the whole representation; None: known only once sent (a streamed listing)
     body: bytes | AsyncIterator[bytes] | None = None
     content_range: tuple[int, int] | None = None  # [start, end) when a range was served
     not_modified: bool = False
@@ -332,18 +335,18 @@ class Resources:
             listing = await self._list(entry)
             tag = _representation_tag(listing.version, media_type, formats.TURTLE)
             meta = (entry.identifier, ResourceKind.CONTAINER, media_type, tag, last_modified)
+        if media_type == formats.TURTLE and len(listing.children) > STREAMED_LISTING_CHILDREN:
+            # Issue 4: a large listing streams. It is sent as it is written, a piece at a time, with
+            # other requests served in between; its length is known only at its end.
+            body = self._streamed_listing(entry, listing) if with_body else None
+            return Representation(*meta, size=None, body=body)
         data = await self._listing_body(entry, listing, media_type)
         self.representations.put(path, tag, data, len(data))
         return Representation(*meta, size=len(data), body=data if with_body else None)
 
     async def _listing_body(self, entry: Entry, listing: _Listing, media_type: str) -> bytes:
         """A container's representation: Turtle written directly, the other formats by pyoxigraph."""
-        description = listing.description
-        described = (
-            await self._graph(description)
-            if description is not None and formats.is_rdf(description.content_type)
-            else []
-        )
+        described = await self._described(listing)
         url = self.url(entry.identifier)
         is_storage = self.storages.is_storage(entry.identifier)
         if media_type == formats.TURTLE:
@@ -358,6 +361,25 @@ class Resources:
             description=described,
         )
         return formats.serialize(graph, media_type)
+
+    async def _streamed_listing(self, entry: Entry, listing: _Listing) -> AsyncIterator[bytes]:
+        pieces = containers.container_turtle_pieces(
+            self.url(entry.identifier),
+            entry,
+            listing.children,
+            is_storage=self.storages.is_storage(entry.identifier),
+            description=await self._described(listing),
+        )
+        for piece in pieces:
+            yield piece
+            await asyncio.sleep(0)  # the other requests' turn between two pieces
+
+    async def _described(self, listing: _Listing) -> formats.Graph:
+        """The container's own description (its `.meta`), as its listing shows it."""
+        description = listing.description
+        if description is None or not formats.is_rdf(description.content_type):
+            return []
+        return await self._graph(description)
 
     async def _listing(self, entry: Entry) -> tuple[list[Entry], Entry | None]:
         """A container's members (auxiliary resources aside) in path order, and its description's entry."""
