@@ -199,8 +199,10 @@ def both_listings(is_storage: bool) -> tuple[bytes, list[ox.Triple]]:
         is_storage=is_storage,
         description=description,
     )
-    turtle = containers.container_turtle(
-        BASE + "c/", CONTAINER, children, is_storage=is_storage, description=description
+    turtle = b"".join(
+        containers.container_turtle_pieces(
+            BASE + "c/", CONTAINER, children, is_storage=is_storage, description=description
+        )
     )
     return turtle, list(graph)
 

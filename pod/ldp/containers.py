@@ -134,26 +134,12 @@ def in_path_order(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=_path_of)
 
 
-# The Turtle listing's own prefixes: `container_turtle` writes its terms with these.
+# The Turtle listing's own prefixes: `container_turtle_pieces` writes its terms with these.
 _TURTLE_HEADER = "".join(
     f"@prefix {name}: <{iri}> .\n"
     for name, iri in (("ldp", LDP), ("stat", STAT), ("dc", DCTERMS), ("xsd", XSD), ("pim", PIM))
 )
 _CONTAINER_CLASSES = "a ldp:Container , ldp:BasicContainer , ldp:Resource"
-
-
-def container_turtle(
-    url: str,
-    entry: Entry,
-    children: Sequence[Entry],
-    *,
-    is_storage: bool,
-    description: Iterable[ox.Triple] = (),
-) -> bytes:
-    """The triples of `container_graph`, written as Turtle directly (see `container_turtle_pieces`)."""
-    return b"".join(
-        container_turtle_pieces(url, entry, children, is_storage=is_storage, description=description)
-    )
 
 
 def container_turtle_pieces(
@@ -178,10 +164,7 @@ def container_turtle_pieces(
     subject = str(ox.NamedNode(url))  # `<url>`: checked as pyoxigraph checks it
     storage = " , pim:Storage" if is_storage else ""
     moment = seconds(entry.mtime_ns)
-    head = (
-        f"{_TURTLE_HEADER}{subject} {_CONTAINER_CLASSES}{storage} ;\n"
-        f'\tdc:modified "{_moment(moment)}"^^xsd:dateTime ;\n\tstat:mtime {moment} .\n'
-    )
+    head = f"{_TURTLE_HEADER}{subject} {_CONTAINER_CLASSES}{storage} ;\n{_times_turtle(moment)}"
     yield head.encode() + (ox.serialize(description, format=ox.RdfFormat.TURTLE) or b"")
     skip = len(entry.identifier.path)
     for piece in _pieces(children):
@@ -189,7 +172,7 @@ def container_turtle_pieces(
 
 
 def _children_turtle(subject: str, skip: int, children: Iterable[Entry]) -> bytes:
-    """Each child's containment triple and metadata, as `container_turtle` writes them (a child's
+    """Each child's containment triple and metadata, as `container_turtle_pieces` writes them (a child's
     URL is `subject`'s followed by its path after the container's `skip` characters)."""
     url_head = subject[:-1]  # `<url` without its `>`
     written = []
@@ -202,11 +185,13 @@ def _children_turtle(subject: str, skip: int, children: Iterable[Entry]) -> byte
             classes = (
                 f"a ldp:Resource , {_media_type_class_iri(child.content_type)} ;\n\tstat:size {child.size}"
             )
-        written.append(
-            f"{subject} ldp:contains {node} .\n{node} {classes} ;\n"
-            f'\tdc:modified "{_moment(moment)}"^^xsd:dateTime ;\n\tstat:mtime {moment} .\n'
-        )
+        written.append(f"{subject} ldp:contains {node} .\n{node} {classes} ;\n{_times_turtle(moment)}")
     return "".join(written).encode()
+
+
+def _times_turtle(unix_seconds: int) -> str:
+    """The end of a resource's statement in a Turtle listing: when it was last modified."""
+    return f'\tdc:modified "{_moment(unix_seconds)}"^^xsd:dateTime ;\n\tstat:mtime {unix_seconds} .\n'
 
 
 def container_version(entry: Entry, children: Sequence[Entry], description: Entry | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from pod.errors import (
@@ -346,33 +346,30 @@ class Resources:
 
     async def _listing_body(self, entry: Entry, listing: _Listing, media_type: str) -> bytes:
         """A container's representation: Turtle written directly, the other formats by pyoxigraph."""
-        described = await self._described(listing)
-        url = self.url(entry.identifier)
-        is_storage = self.storages.is_storage(entry.identifier)
         if media_type == formats.TURTLE:
-            return containers.container_turtle(
-                url, entry, listing.children, is_storage=is_storage, description=described
-            )
+            return b"".join(await self._turtle_pieces(entry, listing))
         graph = containers.container_graph(
-            url,
+            self.url(entry.identifier),
             entry,
             ((self.url(c.identifier), c) for c in listing.children),
-            is_storage=is_storage,
-            description=described,
+            is_storage=self.storages.is_storage(entry.identifier),
+            description=await self._described(listing),
         )
         return formats.serialize(graph, media_type)
 
     async def _streamed_listing(self, entry: Entry, listing: _Listing) -> AsyncIterator[bytes]:
-        pieces = containers.container_turtle_pieces(
+        for piece in await self._turtle_pieces(entry, listing):
+            yield piece
+            await asyncio.sleep(0)  # the other requests' turn between two pieces
+
+    async def _turtle_pieces(self, entry: Entry, listing: _Listing) -> Iterator[bytes]:
+        return containers.container_turtle_pieces(
             self.url(entry.identifier),
             entry,
             listing.children,
             is_storage=self.storages.is_storage(entry.identifier),
             description=await self._described(listing),
         )
-        for piece in pieces:
-            yield piece
-            await asyncio.sleep(0)  # the other requests' turn between two pieces
 
     async def _described(self, listing: _Listing) -> formats.Graph:
         """The container's own description (its `.meta`), as its listing shows it."""
