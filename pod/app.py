@@ -18,8 +18,8 @@ from pod.http.errors import error_middleware
 from pod.http.routes import LdpHandler
 from pod.http.shapes import ShippedShapes
 from pod.idp import setup as identity_provider
-from pod.idp.oidc import OIDC_PROVIDER, OidcProvider, client_basic_middleware
-from pod.idp.sessions import account_token_middleware
+from pod.idp.oidc import OIDC_PROVIDER, OidcProvider, client_basic_scheme
+from pod.idp.sessions import ACCOUNT_TOKEN_SCHEME, TOKEN_SCHEME
 from pod.ldn.receiver import InboxPolicy, InboxReceiver
 from pod.ldn.senders import SenderLimits
 from pod.ldp.operations import Resources
@@ -88,11 +88,10 @@ def make_app(settings: Settings) -> web.Application:
     )
     # Innermost of the middlewares: its 401s get problem bodies (errors) and CORS headers.
     authenticator = make_authenticator(settings, outbound)
-    # Before authentication: a `CSS-Account-Token` header is the account API's, not Solid-OIDC's.
-    app.middlewares.append(account_token_middleware)
-    # Before authentication too: HTTP Basic at the token endpoint authenticates an OAuth client.
-    app.middlewares.append(client_basic_middleware(settings.base_url))
-    app.middlewares.append(authentication_middleware(authenticator, settings.base_url))
+    # A `CSS-Account-Token` header is the account API's, not Solid-OIDC's; HTTP Basic at the token
+    # endpoint authenticates an OAuth client.
+    other_schemes = {TOKEN_SCHEME: ACCOUNT_TOKEN_SCHEME, "basic": client_basic_scheme(settings.base_url)}
+    app.middlewares.append(authentication_middleware(authenticator, settings.base_url, other_schemes))
     # Issue 13: the owner's access log, access overview and app control; before the account API's catch-all.
     owner_view = visibility.install(app, settings, resources, access)
     # The account API and pages under `/.account/`: registered before the LDP catch-all.

@@ -17,12 +17,12 @@ from pathlib import Path
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
-from multidict import CIMultiDict
 
 from pod import __version__
 from pod.admin.metrics import CONTENT_TYPE, Metrics
 from pod.admin.policy import AccountPolicy
 from pod.errors import BadRequest, Forbidden, MethodNotAllowed
+from pod.http.authentication import without_authorization
 from pod.ldp.identifiers import parse_path
 from pod.ldp.storages import Storages
 from pod.storage.internal import InternalState
@@ -135,8 +135,6 @@ def suspension_middleware(
         if not is_admin(request, token):
             raise Forbidden(f"the pod {storage.path} is suspended by the server's operator")
         # The operator passes; the token is not a Solid credential, so WAC sees a public request.
-        headers = CIMultiDict(request.headers)
-        headers.pop("Authorization", None)
-        return await handler(request.clone(headers=headers))
+        return await handler(without_authorization(request))
 
     return refuse_suspended

@@ -13,13 +13,12 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from aiohttp import web
-from multidict import CIMultiDict
 
+from pod.http.authentication import OtherScheme
 from pod.idp.accounts import Account, Accounts
 from pod.storage.internal import InternalState
 
@@ -30,8 +29,8 @@ KEY_NAME = "session-key"
 # CSS v7 account API: `Authorization: CSS-Account-Token <token>` does what the cookie does.
 TOKEN_SCHEME = "css-account-token"
 ACCOUNT_TOKEN = web.RequestKey("account_token", str)
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# The account API's credential, not Solid-OIDC's: the authentication middleware hands it over.
+ACCOUNT_TOKEN_SCHEME = OtherScheme(ACCOUNT_TOKEN)
 
 
 def _b64(data: bytes) -> str:
@@ -203,21 +202,3 @@ def log_in(request: web.Request, response: web.StreamResponse, account: Account)
 
 def log_out(request: web.Request, response: web.StreamResponse) -> None:
     request.app[SESSIONS].log_out(response)
-
-
-@web.middleware
-async def account_token_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Take a `CSS-Account-Token` Authorization header off the request before Solid-OIDC sees it.
-
-    It is an account API credential, not a Solid-OIDC one: the authenticator would refuse its
-    scheme with a 401. The token goes to request[ACCOUNT_TOKEN] for the account API.
-    """
-    value = request.headers.get("Authorization", "")
-    scheme, _, token = value.strip().partition(" ")
-    if scheme.lower() != TOKEN_SCHEME:
-        return await handler(request)
-    headers = CIMultiDict(request.headers)
-    del headers["Authorization"]
-    clone = request.clone(headers=headers)
-    clone[ACCOUNT_TOKEN] = token.strip()
-    return await handler(clone)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote_plus, urlsplit
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
-from multidict import CIMultiDict
 
+from pod.http.authentication import OtherScheme
 from pod.idp.oidc.clients import AuthMethod, Client
 from pod.idp.oidc.errors import OAuthError, invalid_client, invalid_request
 from pod.idp.oidc.registration import secret_matches
@@ -33,30 +32,13 @@ class PresentedClient:
 
 
 CLIENT_BASIC = web.RequestKey("oidc_client_basic", str)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def client_basic_middleware(base_url: str) -> Middleware:
-    """Take HTTP Basic client credentials off token requests before Solid-OIDC authentication sees them.
-
-    At the token endpoint `Authorization: Basic` authenticates an OAuth client (RFC 6749 §2.3.1);
-    the resource server's authenticator would refuse the scheme with a 401. The value goes to
-    request[CLIENT_BASIC] for the token endpoint.
-    """
+def client_basic_scheme(base_url: str) -> OtherScheme:
+    """At the token endpoint `Authorization: Basic` authenticates an OAuth client (RFC 6749
+    §2.3.1), not a Solid-OIDC agent: its value goes to request[CLIENT_BASIC]."""
     token_path = urlsplit(base_url).path + TOKEN_PATH
-
-    @web.middleware
-    async def move_basic(request: web.Request, handler: Handler) -> web.StreamResponse:
-        scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
-        if request.path != token_path or scheme.lower() != "basic":
-            return await handler(request)
-        headers = CIMultiDict(request.headers)
-        del headers["Authorization"]
-        clone = request.clone(headers=headers)
-        clone[CLIENT_BASIC] = value.strip()
-        return await handler(clone)
-
-    return move_basic
+    return OtherScheme(CLIENT_BASIC, lambda request: request.path == token_path)
 
 
 def presented_client(request: web.Request, form: Mapping[str, str]) -> PresentedClient:
