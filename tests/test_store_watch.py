@@ -15,7 +15,7 @@ from aiohttp.test_utils import TestClient
 
 from pod.ldp.identifiers import parse_path
 from pod.storage import watch
-from pod.storage.base import one_request
+from pod.storage.base import RequestScope
 from pod.storage.files import FileStore
 from tests.conftest import ClientFactory
 
@@ -123,7 +123,7 @@ async def test_lost_events_forget_everything(tmp_path: Path) -> None:
         await store.make_container(parse_path("/c/"))
         doc = parse_path("/c/doc.ttl")
         await store.write(doc, b"<#a> <#b> <#c>.", "text/turtle")
-        with one_request():
+        with RequestScope():
             before = await store.stat(doc)
         assert before is not None
         queue = int(Path("/proc/sys/fs/inotify/max_queued_events").read_text())
@@ -131,7 +131,7 @@ async def test_lost_events_forget_everything(tmp_path: Path) -> None:
         for n in range(queue // 2 + 1):  # two events each at least: created, closed after writing
             (folder / f"x{n}.txt").write_bytes(b"x")
         _in_place(folder / "doc.ttl", b"<#a> <#b> <#changed>.")
-        with one_request():
+        with RequestScope():
             after = await store.stat(doc)
         assert after is not None and after.size != before.size
         assert await store.read(doc) == b"<#a> <#b> <#changed>."
@@ -147,13 +147,13 @@ async def test_an_unchanged_document_costs_no_stat(tmp_path: Path, monkeypatch: 
         await store.make_container(parse_path("/c/"))
         doc = parse_path("/c/doc.ttl")
         await store.write(doc, b"<#a> <#b> <#c>.", "text/turtle")
-        with one_request():
+        with RequestScope():
             first = await store.stat(doc)
         generation = store.generation()
         calls = []
         real_stat = os.stat
         monkeypatch.setattr(os, "stat", lambda *a, **k: calls.append(a) or real_stat(*a, **k))
-        with one_request():
+        with RequestScope():
             assert await store.stat(doc) == first
         assert calls == [] and store.generation() == generation is not None
     finally:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from multidict import MultiMapping
 
-from pod.auth.credentials import Credentials
+from pod.auth.credentials import ANONYMOUS, Credentials
 from pod.auth.solid_oidc import (
     ALGORITHMS,
     InvalidToken,
@@ -83,7 +83,7 @@ class Authenticator:
         authorizations = _all(headers, "Authorization")
         if not authorizations:
             # Solid Protocol §2.1 / WAC: no credentials → the public agent; WAC decides.
-            return Credentials(origin=origin)
+            return Credentials(origin=origin) if origin is not None else ANONYMOUS
         scheme, _, token = authorizations[0].strip().partition(" ")
         scheme, token = scheme.lower(), token.strip()
         try:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
-from pod.ldp.conditions import Conditions, EntityTag
+from pod.ldp.conditions import NO_CONDITIONS, Conditions, EntityTag
 from pod.ldp.identifiers import AuxiliaryKind
 from pod.ldp.operations import ByteRange, ResourceKind
 from pod.rdf.formats import RDF_MEDIA_TYPES
@@ -54,7 +54,12 @@ def _http_date(value: str | None) -> int | None:
     return int(moment.timestamp())
 
 
+_CONDITIONAL = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
+
+
 def conditions_from(headers: Mapping[str, str]) -> Conditions:
+    if not any(name in headers for name in _CONDITIONAL):
+        return NO_CONDITIONS  # most requests
     return Conditions(
         if_match=_entity_tags(headers.get("If-Match")),
         if_none_match=_entity_tags(headers.get("If-None-Match")),

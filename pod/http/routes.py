@@ -32,7 +32,7 @@ from pod.notifications.channels import updates_via
 from pod.rdf import formats
 from pod.rdf.patch import parse_patch
 from pod.sparql.location import VOID_SPARQL_ENDPOINT, endpoint_url
-from pod.storage.base import one_request
+from pod.storage.base import RequestScope
 from pod.wac.access_control import AccessControl
 from pod.wac.modes import AccessMode, AccessModes
 from pod.wac.requirements import requirements_for
@@ -150,7 +150,7 @@ class LdpHandler:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         identifier = self.identifier(request)
-        with one_request():  # the store checks each folder for outside changes once per request
+        with RequestScope():  # the store checks each folder for outside changes once per request
             return await self._handle(request, identifier)
 
     async def _handle(self, request: web.Request, identifier: ResourceIdentifier) -> web.StreamResponse:

@@ -244,6 +244,8 @@ class Resources:
 
     def _check(self, conditions: Conditions, tag: str, last_modified: int) -> bool:
         """Evaluate a read's preconditions: True when the answer is 304 Not Modified."""
+        if not conditions:
+            return False
         validators = Validators(frozenset({tag}), last_modified)
         return evaluate(conditions, validators, is_read=True) is Outcome.NOT_MODIFIED
 

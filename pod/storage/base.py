@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -108,7 +108,7 @@ class Locker(Protocol):
 
 
 class RequestView:
-    """What a store has already checked for changes during one request (see `one_request`)."""
+    """What a store has already checked for changes during one request (see `RequestScope`)."""
 
     __slots__ = ("active", "checked")
 
@@ -122,18 +122,21 @@ _request_view: contextvars.ContextVar[RequestView | None] = contextvars.ContextV
 )
 
 
-@contextlib.contextmanager
-def one_request() -> Iterator[None]:
+class RequestScope:
     """Around one request: a store may check each folder for changes made by others once, not
     at every question about it (a PUT asks a dozen). The store's own writes are seen anyway.
-    Tasks started during the request inherit the context, so the view is closed at the end."""
-    view = RequestView()
-    token = _request_view.set(view)
-    try:
-        yield
-    finally:
-        view.active = False
-        _request_view.reset(token)
+    Tasks started during the request inherit the context, so the view is closed at the end.
+    (A class rather than a generator-based context manager: it runs on every request.)"""
+
+    __slots__ = ("_token", "_view")
+
+    def __enter__(self) -> None:
+        self._view = RequestView()
+        self._token = _request_view.set(self._view)
+
+    def __exit__(self, *_exc: object) -> None:
+        self._view.active = False
+        _request_view.reset(self._token)
 
 
 def request_view() -> RequestView | None:

@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pod.ldp.identifiers import ResourceIdentifier
 from pod.storage.internal import InternalState
@@ -34,9 +35,11 @@ MAX_SEGMENT = 1000
 FLUSH_INTERVAL = 0.5  # seconds between batches
 
 
-@dataclass(frozen=True, slots=True)
-class LogEntry:
-    """One request to a resource in a pod. `agent` None: public (no authenticated agent)."""
+class LogEntry(NamedTuple):
+    """One request to a resource in a pod. `agent` None: public (no authenticated agent).
+
+    A named tuple: one is made on every request, and a tuple is made in half the time of a frozen
+    dataclass."""
 
     time: float  # Unix seconds
     agent: str | None
@@ -56,16 +59,7 @@ class LogEntry:
         return self.status in (401, 403)
 
     def to_json(self) -> dict[str, object]:
-        # Spelt out: dataclasses.asdict deep-copies every field, several times the cost of the rest.
-        return {
-            "time": self.time,
-            "agent": self.agent,
-            "client": self.client,
-            "origin": self.origin,
-            "method": self.method,
-            "resource": self.resource,
-            "status": self.status,
-        }
+        return self._asdict()
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> LogEntry:
