@@ -54,11 +54,13 @@ def _http_date(value: str | None) -> int | None:
     return int(moment.timestamp())
 
 
-_CONDITIONAL = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
-
-
 def conditions_from(headers: Mapping[str, str]) -> Conditions:
-    if not any(name in headers for name in _CONDITIONAL):
+    if not (
+        "If-Match" in headers
+        or "If-None-Match" in headers
+        or "If-Modified-Since" in headers
+        or "If-Unmodified-Since" in headers
+    ):
         return NO_CONDITIONS  # most requests
     return Conditions(
         if_match=_entity_tags(headers.get("If-Match")),
