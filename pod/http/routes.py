@@ -20,6 +20,7 @@ from pod.errors import (
 from pod.http import conneg, headers
 from pod.http.authentication import CREDENTIALS
 from pod.http.databrowser import DataBrowser
+from pod.http.public_reads import PublicReads
 from pod.http.read_only import read_only_rdf
 from pod.http.shapes import RequestAuthority, with_members_report
 from pod.ldn.receiver import LDP_INBOX, InboxReceiver
@@ -121,6 +122,7 @@ class LdpHandler:
         # Pure functions of the request path (and of the storages' records), asked on every request.
         self._identifiers: Lru[str, ResourceIdentifier] = Lru(1024)
         self._resource_headers: Lru[tuple[str, ResourceKind | None, int], dict[str, str]] = Lru(512)
+        self.public_reads = PublicReads(resources.store, resources.storages)
 
     # -- request → operation ------------------------------------------------------------------
 
@@ -259,6 +261,9 @@ class LdpHandler:
     async def read(
         self, request: web.Request, identifier: ResourceIdentifier, *, with_body: bool
     ) -> web.StreamResponse:
+        public_read = self.public_reads.read_of(request, identifier) if with_body else None
+        if public_read is not None and (answer := self.public_reads.answer(public_read)) is not None:
+            return answer
         ranges = conneg.parse_accept(request.headers.get("Accept"))
         try:
             wac_allow = await self.wac_allow(request, identifier)
@@ -280,7 +285,10 @@ class LdpHandler:
             headers.byte_range_from(request.headers),
             with_body=with_body,
         )
-        return await self.send(request, representation, wac_allow)
+        response = await self.send(request, representation, wac_allow)
+        if public_read is not None:
+            self.public_reads.remember(public_read, response)
+        return response
 
     async def send(
         self, request: web.Request, representation: Representation, wac_allow: str
