@@ -54,13 +54,15 @@ def _http_date(value: str | None) -> int | None:
     return int(moment.timestamp())
 
 
+# The request headers that make a request conditional (RFC 9110 §13.1).
+CONDITIONAL_HEADERS = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since")
+
+
 def conditions_from(headers: Mapping[str, str]) -> Conditions:
-    if not (
-        "If-Match" in headers
-        or "If-None-Match" in headers
-        or "If-Modified-Since" in headers
-        or "If-Unmodified-Since" in headers
-    ):
+    for name in CONDITIONAL_HEADERS:
+        if name in headers:
+            break
+    else:
         return NO_CONDITIONS  # most requests
     return Conditions(
         if_match=_entity_tags(headers.get("If-Match")),

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from aiohttp import web
 
 from pod.http.authentication import CREDENTIALS
+from pod.http.headers import CONDITIONAL_HEADERS
 from pod.ldp.cache import Lru
 from pod.ldp.identifiers import ResourceIdentifier
 from pod.ldp.storages import Storages
@@ -26,7 +27,7 @@ from pod.storage.base import Store
 MAX_ENTRIES = 256
 MAX_BODY_BYTES = 32 * 1024  # so the answers kept take 8 MB at most
 # A request with one of these is answered afresh.
-_FRESH = ("If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "Range")
+_FRESH = (*CONDITIONAL_HEADERS, "Range")
 
 
 class PublicRead(NamedTuple):
