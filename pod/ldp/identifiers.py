@@ -18,6 +18,7 @@ MAX_DEPTH = 64
 MAX_PATH_BYTES = 3072
 
 _PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # RFC 3986 pchar minus "%": the characters a canonical segment keeps as they are.
 _SEGMENT_SAFE = "!$&'()*+,;=:@-._~"
 
@@ -167,7 +168,7 @@ def check_name(name: str) -> str:
         raise BadRequest(f"{name!r} is not a resource name: empty and dot segments are not allowed")
     if "/" in name:
         raise BadRequest("a resource name may not contain an encoded slash (%2F)")
-    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+    if _CONTROL.search(name):
         raise BadRequest("a resource name may not contain control characters (%00-%1F, %7F)")
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
         raise UriTooLong(f"a resource name may be at most {MAX_NAME_BYTES} bytes long")
@@ -176,6 +177,8 @@ def check_name(name: str) -> str:
 
 def decode_segment(raw: str) -> str:
     """Strictly percent-decode one raw path segment as UTF-8."""
+    if "%" not in raw:
+        return raw  # nothing to decode (the common case)
     if _PERCENT_ESCAPE.search(raw):
         raise BadRequest(f"malformed percent-encoding in path segment {raw[:80]!r}")
     try:

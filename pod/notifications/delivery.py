@@ -73,6 +73,8 @@ class Dispatcher:
         if change.identifier.auxiliary_kind is AuxiliaryKind.ACL:
             # Now, in the writer's order: no later change is delivered on a decision made before it.
             self.reads.forget()
+        if not self.registry.has_topic(change.identifier.path):
+            return  # nobody follows it now: a channel opened later starts after this change
         try:
             self._queue.put_nowait(change)
         except asyncio.QueueFull:

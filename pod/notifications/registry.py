@@ -69,6 +69,10 @@ class ChannelRegistry:
     def get(self, channel_id: str) -> Channel | None:
         return self._channels.get(channel_id)
 
+    def has_topic(self, path: str) -> bool:
+        """Whether any channel follows this path (cheaper than `for_topic`, asked on every write)."""
+        return path in self._by_topic
+
     def for_topic(self, path: str) -> list[Channel]:
         ids = self._by_topic.get(path)
         return [self._channels[i] for i in ids] if ids else []

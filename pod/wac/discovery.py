@@ -5,7 +5,8 @@ nearest one that exists (at most depth + 1), and no read and no parse while that
 version is cached. The stats are what keeps the answer true to the files: an ACL written or
 removed by hand, or by another process, is seen on the next request. Callers that ask about
 several resources in one request pass one `Stats` memo so that no path is statted twice. The
-list of candidate ACLs depends on the path alone, so it is built once per path and cached.
+list of candidate ACLs depends on the path alone: each container's part of it is built once and
+cached.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class AclDiscovery:
         self.store = store
         self.base_url = base_url
         self._documents: Lru[tuple[str, str], AclDocument] = Lru(max_documents)
-        self._candidate_lists: Lru[ResourceIdentifier, tuple[_Candidate, ...]] = Lru(max_paths)
+        self._inherited_lists: Lru[ResourceIdentifier, tuple[_Candidate, ...]] = Lru(max_paths)
 
     def url(self, identifier: ResourceIdentifier) -> str:
         return self.base_url + identifier.path[1:]
@@ -74,18 +75,20 @@ class AclDiscovery:
         return EffectiveAcl(None, (), inherited=True)
 
     def _candidates(self, subject: ResourceIdentifier) -> tuple[_Candidate, ...]:
-        """The ACLs that may govern `subject`, nearest first (a pure function of the path, so cached)."""
-        candidates = self._candidate_lists.get(subject)
+        """The ACLs that may govern `subject`, nearest first: its own, then its containers' (cached)."""
+        own = _Candidate(subject.auxiliary(AuxiliaryKind.ACL), self.url(subject), inherited=False)
+        parent = subject.parent
+        return (own,) if parent is None else (own, *self._inherited(parent))
+
+    def _inherited(self, container: ResourceIdentifier) -> tuple[_Candidate, ...]:
+        """The ACLs whose acl:default rules may reach below `container`, nearest first: a pure
+        function of the path, so made once per container (a new document builds only its own)."""
+        candidates = self._inherited_lists.get(container)
         if candidates is None:
-            own = _Candidate(subject.auxiliary(AuxiliaryKind.ACL), self.url(subject), inherited=False)
-            candidates = (
-                own,
-                *(
-                    _Candidate(container.auxiliary(AuxiliaryKind.ACL), self.url(container), inherited=True)
-                    for container in subject.ancestors()
-                ),
-            )
-            self._candidate_lists.put(subject, candidates)
+            here = _Candidate(container.auxiliary(AuxiliaryKind.ACL), self.url(container), inherited=True)
+            parent = container.parent
+            candidates = (here,) if parent is None else (here, *self._inherited(parent))
+            self._inherited_lists.put(container, candidates)
         return candidates
 
     async def _stat(self, identifier: ResourceIdentifier, stats: Stats) -> Entry | None:
