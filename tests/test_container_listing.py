@@ -317,3 +317,29 @@ async def test_a_large_listing_streams_and_is_the_whole_listing(
     assert whole.headers["ETag"] == streamed.headers["ETag"]
     assert len(streamed_graph) == 7 * 6 + 5 + 4
     assert isomorphic(streamed_graph, await graph_of(whole))
+
+
+@pytest.mark.parametrize("media_type", [formats.TURTLE, formats.JSON_LD])
+async def test_a_container_whose_description_was_broken_on_disk_is_still_listed(
+    tmp_path: Path, media_type: str
+) -> None:
+    """Issue 4's rule for bad input: a `.meta` file made unreadable by hand is the server's data, not
+    the client's request, so the container is listed (without it) rather than refused with a 400."""
+    store = FileStore(tmp_path)
+    resources = Resources(store, ProcessLocker(), Storages(), BASE)
+    await resources.replace(parse_path("/c/a.ttl"), Content(formats.TURTLE, DOC, len(DOC)), NO_CONDITIONS)
+    title = b'<> <http://purl.org/dc/terms/title> "Mine" .'
+    await resources.replace(parse_path("/c/.meta"), Content(formats.TURTLE, title, len(title)), NO_CONDITIONS)
+    described = await resources.read(parse_path("/c/"), lambda offered: media_type)
+    assert isinstance(described.body, bytes) and b"Mine" in described.body
+
+    [meta_file] = (tmp_path / "c").glob(".meta*")
+    meta_file.write_bytes(b"<> <http://purl.org/dc/terms/title> this is not turtle")
+
+    listed = await resources.read(parse_path("/c/"), lambda offered: media_type)
+    assert isinstance(listed.body, bytes)
+    store.close()
+    graph = formats.parse(listed.body, media_type, BASE + "c/")
+    members = {t.object.value for t in graph if t.predicate.value == "http://www.w3.org/ns/ldp#contains"}
+    assert members == {BASE + "c/a.ttl"}
+    assert b"Mine" not in listed.body

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import enum
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,8 @@ from pod.rdf import formats
 from pod.rdf.patch import Patch
 from pod.shapes.validator import Authority, ShapeValidator, Validator, Write
 from pod.storage.base import OCTET_STREAM, Body, Entry, Locker, Staged, Store, collect
+
+log = logging.getLogger(__name__)
 
 # Bodies up to this size are read whole and sent at once (and kept in the representation cache);
 # larger ones are streamed from the store each time.
@@ -347,38 +350,58 @@ class Resources:
         return Representation(*meta, size=len(data), body=data if with_body else None)
 
     async def _listing_body(self, entry: Entry, listing: _Listing, media_type: str) -> bytes:
-        """A container's representation: Turtle written directly, the other formats by pyoxigraph."""
+        return await self.container_body(entry, listing.children, listing.description, media_type)
+
+    async def container_body(
+        self, entry: Entry, children: list[Entry], description: Entry | None, media_type: str
+    ) -> bytes:
+        """A container's representation, from its members (in path order) and its description's
+        entry: what a GET gives, and what the SPARQL index keeps. Turtle is written directly, the
+        other formats by pyoxigraph."""
         if media_type == formats.TURTLE:
-            return b"".join(await self._turtle_pieces(entry, listing))
+            return b"".join(await self._turtle_pieces(entry, children, description))
         graph = containers.container_graph(
             self.url(entry.identifier),
             entry,
-            ((self.url(c.identifier), c) for c in listing.children),
+            ((self.url(c.identifier), c) for c in children),
             is_storage=self.storages.is_storage(entry.identifier),
-            description=await self._described(listing),
+            description=await self._described(description),
         )
         return formats.serialize(graph, media_type)
 
     async def _streamed_listing(self, entry: Entry, listing: _Listing) -> AsyncIterator[bytes]:
-        for piece in await self._turtle_pieces(entry, listing):
+        for piece in await self._turtle_pieces(entry, listing.children, listing.description):
             yield piece
             await asyncio.sleep(0)  # the other requests' turn between two pieces
 
-    async def _turtle_pieces(self, entry: Entry, listing: _Listing) -> Iterator[bytes]:
+    async def _turtle_pieces(
+        self, entry: Entry, children: list[Entry], description: Entry | None
+    ) -> Iterator[bytes]:
         return containers.container_turtle_pieces(
             self.url(entry.identifier),
             entry,
-            listing.children,
+            children,
             is_storage=self.storages.is_storage(entry.identifier),
-            description=await self._described(listing),
+            description=await self._described(description),
         )
 
-    async def _described(self, listing: _Listing) -> formats.Graph:
-        """The container's own description (its `.meta`), as its listing shows it."""
-        description = listing.description
+    async def _described(self, description: Entry | None) -> formats.Graph:
+        """A container's own description (its `.meta`) as its listing shows it. One that is not RDF,
+        is gone since it was listed, or was made unreadable on disk adds nothing: the listing is
+        still the server's to give (a 200), not the client's fault (a 400)."""
         if description is None or not formats.is_rdf(description.content_type):
             return []
-        return await self._graph(description)
+        try:
+            return await self._graph(description)
+        except NotFound:
+            return []
+        except BadRequest as error:
+            log.warning(
+                "%s is not readable RDF, so its container is listed without it: %s",
+                description.identifier,
+                error,
+            )
+            return []
 
     async def _listing(self, entry: Entry) -> tuple[list[Entry], Entry | None]:
         """A container's members (auxiliary resources aside) in path order, and its description's entry."""

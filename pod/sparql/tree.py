@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pod.errors import BadRequest, NotFound
+from pod.errors import NotFound
 from pod.ldp import containers
 from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier
 from pod.ldp.operations import Resources
@@ -147,7 +147,7 @@ class PodTree:
         version = containers.container_version(entry, members, description)
         delta.seen.add(container)
         if self.versions.get(container) != version:
-            data = await self._container_graph(entry, members, description)
+            data = await self.resources.container_body(entry, members, description, formats.N_TRIPLES)
             self._want(Put(container, version, formats.N_TRIPLES, data), delta)
 
     def _want(self, put: Put, delta: Delta) -> None:
@@ -167,26 +167,3 @@ class PodTree:
             self.containers.pop(identifier, None)
             for child in self.children.pop(identifier, set()):
                 self._forget(child, delta)
-
-    async def _container_graph(self, entry: Entry, members: list[Entry], description: Entry | None) -> bytes:
-        """The container's representation as a GET gives it (LdpHandler → Resources._read_container);
-        `members` in path order."""
-        resources = self.resources
-        described: formats.Graph = []
-        if description is not None and formats.is_rdf(description.content_type):
-            assert description.content_type is not None
-            try:
-                data = await resources.store.read(description.identifier)
-                described = formats.parse(
-                    data, description.content_type, resources.url(description.identifier)
-                )
-            except (NotFound, BadRequest):
-                described = []
-        graph = containers.container_graph(
-            resources.url(entry.identifier),
-            entry,
-            ((resources.url(c.identifier), c) for c in members),
-            is_storage=resources.storages.is_storage(entry.identifier),
-            description=described,
-        )
-        return formats.serialize(graph, formats.N_TRIPLES)
