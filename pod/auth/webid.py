@@ -10,7 +10,6 @@ who just added an issuer to their profile is not refused until the cache expires
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -30,8 +29,6 @@ ACCEPT = (
     "text/turtle, application/ld+json;q=0.9, application/n-triples;q=0.8, "
     "application/rdf+xml;q=0.5, text/n3;q=0.5"
 )
-# Parsing a document this large would hold up the event loop noticeably: do it in a thread.
-PARSE_IN_THREAD_FROM = 64 * 1024
 # However a profile's headers ask, it is reused for at least this long: a profile served with
 # `no-store` must not turn every request into a fetch.
 MIN_FRESHNESS = 1.0
@@ -134,11 +131,7 @@ class WebIdProfiles:
             raise RemoteError(f"the WebID profile {document} is not RDF (it is {fetched.content_type})")
         assert fetched.content_type is not None
         try:
-            arguments = (fetched.body, fetched.content_type, fetched.url)
-            if len(fetched.body) >= PARSE_IN_THREAD_FROM:
-                graph = await asyncio.to_thread(formats.parse, *arguments)
-            else:
-                graph = formats.parse(*arguments)
+            graph = await formats.parse_off_loop(fetched.body, fetched.content_type, fetched.url)
         except PodError as error:
             raise RemoteError(f"the WebID profile {document} does not parse: {error.detail}") from error
         etag = next((value for name, value in fetched.headers.items() if name.lower() == "etag"), None)

@@ -41,8 +41,6 @@ from pod.wac.requirements import requirements_for
 CHUNK_SIZE = 64 * 1024
 # Seconds a request body may pause before the request is refused (pod.config overrides it).
 DEFAULT_BODY_TIMEOUT = 60.0
-# A PATCH body up to this size is parsed on the event loop (a typical patch: well under 1 ms).
-PATCH_PARSED_ON_LOOP_BYTES = 16 * 1024
 LDP_BASIC_CONTAINER = "http://www.w3.org/ns/ldp#BasicContainer"
 LDP_CONTAINER = "http://www.w3.org/ns/ldp#Container"
 OWNER_REL = "http://www.w3.org/ns/solid/terms#owner"
@@ -340,7 +338,7 @@ class LdpHandler:
             raise BadRequest("a PATCH needs a Content-Type: text/n3 or application/sparql-update")
         body = await content.read()
         document = (body, content.media_type, self.resources.url(identifier))
-        if len(body) > PATCH_PARSED_ON_LOOP_BYTES:
+        if len(body) > formats.PARSED_ON_LOOP_BYTES:
             # A large patch document is parsed off the event loop (before any access check, which
             # needs the modes it asks for): other requests go on meanwhile.
             patch = await asyncio.to_thread(parse_patch, *document)

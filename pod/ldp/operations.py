@@ -296,7 +296,7 @@ class Resources:
         if graph is None:
             assert entry.content_type is not None
             data = await self.store.read(entry.identifier)
-            graph = formats.parse(data, entry.content_type, self.url(entry.identifier))
+            graph = await formats.parse_off_loop(data, entry.content_type, self.url(entry.identifier))
             self.graphs.put(entry.identifier.path, entry.etag, graph, len(data))
         return graph
 
@@ -547,7 +547,7 @@ class Resources:
         """Parse an RDF body (400 if it does not), and keep server-managed triples off containers."""
         assert content.media_type is not None
         data = await content.read()
-        graph = formats.parse(data, content.media_type, self.url(identifier))
+        graph = await formats.parse_off_loop(data, content.media_type, self.url(identifier))
         self.storages.check_protected(identifier, graph)  # e.g. a WebID profile keeps solid:oidcIssuer
         if identifier.subject.is_container and identifier.auxiliary_kind is not AuxiliaryKind.ACL:
             containers.check_description(graph)

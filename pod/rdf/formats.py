@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -39,6 +40,10 @@ PREFIXES = {
 
 Graph = list[ox.Triple]
 
+# A document up to this size is parsed on the event loop (a 20-triple one: ~25 µs); a larger one in
+# a worker thread, so that other requests go on meanwhile (10,000 triples take ~15 ms).
+PARSED_ON_LOOP_BYTES = 16 * 1024
+
 
 def is_rdf(media_type: str | None) -> bool:
     return media_type in _FORMATS
@@ -53,6 +58,13 @@ def parse(data: bytes, media_type: str, base_iri: str) -> Graph:
         return [quad.triple for quad in quads]
     except (SyntaxError, ValueError) as error:
         raise BadRequest(f"the {media_type} document does not parse: {error}") from error
+
+
+async def parse_off_loop(data: bytes, media_type: str, base_iri: str) -> Graph:
+    """`parse`, in a worker thread when the document is larger than PARSED_ON_LOOP_BYTES."""
+    if len(data) > PARSED_ON_LOOP_BYTES:
+        return await asyncio.to_thread(parse, data, media_type, base_iri)
+    return parse(data, media_type, base_iri)
 
 
 def serialize(graph: Iterable[ox.Triple], media_type: str) -> bytes:
