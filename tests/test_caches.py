@@ -45,6 +45,75 @@ def test_versioned_cache_a_new_version_is_another_entry() -> None:
     assert cache.get("/a", "2") is None
 
 
+async def test_versioned_cache_makes_a_missing_value_once_for_all_who_ask_at_once() -> None:
+    """Issue 4: thirty-two readers of a document that just changed share one conversion of it."""
+    import asyncio
+
+    cache: VersionedCache[str] = VersionedCache(budget_bytes=100, max_entry_bytes=100)
+    made: list[str] = []
+    release = asyncio.Event()
+
+    async def make() -> tuple[str, int]:
+        made.append("made")
+        await release.wait()
+        return "value", 5
+
+    askers = [asyncio.create_task(cache.get_or_make("/a", "1", make)) for _ in range(32)]
+    await asyncio.sleep(0)
+    askers[0].cancel()  # one client hangs up: the others still get the value
+    release.set()
+    results = await asyncio.gather(*askers[1:])
+    assert made == ["made"] and results == ["value"] * 31
+    assert cache.get("/a", "1") == "value"
+
+
+async def test_versioned_cache_a_failed_making_fails_its_askers_and_is_tried_again() -> None:
+    cache: VersionedCache[str] = VersionedCache(budget_bytes=100, max_entry_bytes=100)
+    attempts: list[int] = []
+
+    async def make() -> tuple[str, int]:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ValueError("broken")
+        return "value", 5
+
+    with pytest.raises(ValueError, match="broken"):
+        await cache.get_or_make("/a", "1", make)
+    assert await cache.get_or_make("/a", "1", make) == "value"
+    assert len(attempts) == 2
+
+
+async def test_concurrent_reads_of_a_large_document_in_another_format_parse_it_once(
+    make_client: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 4: a large document asked for as JSON-LD by many clients at once is parsed and
+    converted once (each parsing it for itself took memory and time in proportion to the clients)."""
+    import asyncio
+
+    from pod.rdf import formats
+
+    client = await make_client()
+    body = "@prefix ex: <http://example.org/ns#>.\n" + "".join(
+        f'<#i{n}> ex:index {n}; ex:label "item {n}".\n' for n in range(2000)
+    )
+    assert len(body) > formats.PARSED_ON_LOOP_BYTES  # parsed in a thread: the readers overlap
+    assert (await client.put("/large.ttl", data=body.encode(), headers=TURTLE)).status == 201
+    parsed: list[str] = []
+    parse = formats.parse
+
+    def counting(data: bytes, media_type: str, base_iri: str) -> formats.Graph:
+        parsed.append(base_iri)
+        return parse(data, media_type, base_iri)
+
+    monkeypatch.setattr(formats, "parse", counting)
+    responses = await asyncio.gather(
+        *(client.get("/large.ttl", headers={"Accept": "application/ld+json"}) for _ in range(16))
+    )
+    bodies = {await r.read() for r in responses}
+    assert [r.status for r in responses] == [200] * 16 and len(bodies) == 1
+    assert len([p for p in parsed if p.endswith("/large.ttl")]) == 1
+
+
 @pytest.fixture
 def storage() -> str:
     return "file"

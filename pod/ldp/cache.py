@@ -1,6 +1,8 @@
 """Bounded caches: a plain LRU mapping, and what is derived from one version of a resource.
 
-`VersionedCache` is keyed by a resource's path and version.
+`VersionedCache` is keyed by a resource's path and version. What it does not hold yet is made once
+however many requests ask for it at the same moment (`get_or_make`): thirty-two readers of a large
+document that just changed wait for one conversion, instead of each parsing it again.
 
 Never stale by construction: a write gives the resource a new version (its ETag), so the old
 entries are never asked for again; `forget` drops them at once when the resource is known to have
@@ -10,7 +12,9 @@ large documents cannot crowd the server's memory.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -53,6 +57,7 @@ class VersionedCache(Generic[V]):
         self._entries: OrderedDict[tuple[str, str], tuple[V, int]] = OrderedDict()
         self._used = 0
         self._versions: dict[str, set[str]] = {}  # path → the versions held for it
+        self._making: dict[tuple[str, str], asyncio.Task[V]] = {}
 
     def get(self, path: str, version: str) -> V | None:
         found = self._entries.get((path, version))
@@ -77,6 +82,30 @@ class VersionedCache(Generic[V]):
             self._used -= forgotten
             self._drop_version(old_path, old_version)
 
+    async def get_or_make(self, path: str, version: str, make: Callable[[], Awaitable[tuple[V, int]]]) -> V:
+        """The value held for this version, or the one `make` returns (with its cost), then held.
+
+        While it is being made, others asking for it wait for that making; one asker going away
+        (a client hanging up) does not stop it for the rest.
+        """
+        found = self.get(path, version)
+        if found is not None:
+            return found
+        key = (path, version)
+        making = self._making.get(key)
+        if making is None:
+            making = self._making[key] = asyncio.ensure_future(self._make(key, make))
+            making.add_done_callback(_retrieve)
+        return await asyncio.shield(making)
+
+    async def _make(self, key: tuple[str, str], make: Callable[[], Awaitable[tuple[V, int]]]) -> V:
+        try:
+            value, cost = await make()
+        finally:
+            del self._making[key]
+        self.put(*key, value, cost)
+        return value
+
     def forget(self, path: str) -> None:
         """Drop every version held for `path` (it changed: they will not be asked for again)."""
         for version in self._versions.pop(path, ()):
@@ -95,3 +124,9 @@ class VersionedCache(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _retrieve(task: asyncio.Task[object]) -> None:
+    """Mark a making's failure as seen: every asker may have gone, and the next asker tries again."""
+    if not task.cancelled():
+        task.exception()

@@ -270,10 +270,12 @@ class Resources:
         if media_type == stored_type:
             # The hot path: the stored bytes as they are, never parsed.
             return Representation(*meta, size=entry.size, body=await self._body(entry) if with_body else None)
-        data = self.representations.get(entry.identifier.path, tag)
-        if data is None:
+
+        async def convert() -> tuple[bytes, int]:
             data = formats.serialize(await self._graph(entry), media_type)
-            self.representations.put(entry.identifier.path, tag, data, len(data))
+            return data, len(data)
+
+        data = await self.representations.get_or_make(entry.identifier.path, tag, convert)
         return Representation(*meta, size=len(data), body=data if with_body else None)
 
     async def _body(self, entry: Entry) -> bytes | AsyncIterator[bytes]:
@@ -292,13 +294,14 @@ class Resources:
 
     async def _graph(self, entry: Entry) -> formats.Graph:
         """The parsed graph of a stored RDF document, from the cache when its version is there."""
-        graph = self.graphs.get(entry.identifier.path, entry.etag)
-        if graph is None:
+
+        async def parse() -> tuple[formats.Graph, int]:
             assert entry.content_type is not None
             data = await self.store.read(entry.identifier)
             graph = await formats.parse_off_loop(data, entry.content_type, self.url(entry.identifier))
-            self.graphs.put(entry.identifier.path, entry.etag, graph, len(data))
-        return graph
+            return graph, len(data)
+
+        return await self.graphs.get_or_make(entry.identifier.path, entry.etag, parse)
 
     async def _read_non_rdf(
         self, entry: Entry, conditions: Conditions, byte_range: ByteRange | None, *, with_body: bool
