@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import resource
 import sys
@@ -25,6 +26,10 @@ ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tfs "%{User-Agent}i"'
 # the SYNs of a burst of clients, which then wait a second or more to retry.
 LISTEN_BACKLOG = 2048
 MAX_OPEN_FILES = 65536
+# When the collector looks for garbage cycles: after this many new objects (Python's default is
+# 700, and a PUT makes hundreds: most are gone again before a collection at 10,000); the older
+# generations keep Python's rhythm (every 10 collections of the one below).
+GC_THRESHOLDS = (10_000, 10, 10)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -202,9 +207,11 @@ def serve(settings: Settings) -> None:
     logging.getLogger("pod").info("serving %s from %s", settings.base_url, settings.data_dir)
     raise_open_file_limit()
     web_log = logging.getLogger("aiohttp.access")
+    app = make_app(settings)
+    app.on_startup.append(settle_garbage_collection)  # last: after everything start-up makes
     # run_app stops cleanly on SIGINT and SIGTERM.
     web.run_app(
-        make_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         access_log=web_log if settings.request_log else None,
@@ -216,6 +223,17 @@ def serve(settings: Settings) -> None:
         max_line_size=settings.max_header_size,
         max_field_size=settings.max_header_size,
     )
+
+
+async def settle_garbage_collection(_app: web.Application) -> None:
+    """What start-up made (modules, the app and its structures) lives as long as the server: it is
+    kept out of every later collection (gc.freeze), and the collector looks at new objects less
+    often (GC_THRESHOLDS). Measured on PUTs at 32 connections (issue 4), A/B over 5 rounds: 8% more
+    a second, and p99 35-57 ms -> 25-28 ms (a full collection walked everything, ~20 ms, every few
+    thousand PUTs); peak RSS over PUTs then large JSON-LD reads: 91 -> 93 MB."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def raise_open_file_limit() -> None:
