@@ -192,10 +192,18 @@ def targets(report: Report) -> list[tuple[str, bool | None, str]]:
     found.append(
         ("100k-child container listed correctly", largest.get("status") == "ok", str(largest.get("status")))
     )
-    per_child = {int(n): e["seconds"] / int(n) for n, e in pod_scale.items() if e.get("status") == "ok"}
+    # Like with like: each size's first GET, the listing made from the folder on disk (a repeat of
+    # the 1,000-child one is answered from the cache, which says nothing about how listing scales).
+    per_child = {
+        int(n): e.get("first_seconds", e["seconds"]) / int(n)
+        for n, e in pod_scale.items()
+        if e.get("status") == "ok"
+    }
     linear = len(per_child) == len(pod_scale) and per_child[100_000] <= 1.5 * min(per_child.values())
     detail = ", ".join(f"{n:,}: {t * 1e6:.1f} µs/child" for n, t in sorted(per_child.items()))
-    found.append(("100k-child container time linear (per child ≤ 1.5× the best size)", linear, detail))
+    found.append(
+        ("100k-child container time linear (first GET per child ≤ 1.5× the best size)", linear, detail)
+    )
     growth = largest.get("rss_growth_mb")
     found.append(
         (
