@@ -348,12 +348,9 @@ class Resources:
             # other requests served in between; its length is known only at its end.
             body = self._streamed_listing(entry, listing) if with_body else None
             return Representation(*meta, size=None, body=body)
-        data = await self._listing_body(entry, listing, media_type)
+        data = await self.container_body(entry, listing.children, listing.description, media_type)
         self.representations.put(path, tag, data, len(data))
         return Representation(*meta, size=len(data), body=data if with_body else None)
-
-    async def _listing_body(self, entry: Entry, listing: _Listing, media_type: str) -> bytes:
-        return await self.container_body(entry, listing.children, listing.description, media_type)
 
     async def container_body(
         self, entry: Entry, children: list[Entry], description: Entry | None, media_type: str
