@@ -78,6 +78,70 @@ async def test_an_acl_rewritten_in_place_takes_effect_at_once(
     assert (await client.get("/c/doc.ttl")).status == 401
 
 
+async def test_an_acl_added_or_removed_by_hand_governs_new_documents_at_once(
+    make_client: ClientFactory, tmp_path: Path, watched: bool
+) -> None:
+    """WAC §Effective ACL Resource, for a resource never asked about before (a PUT of a new
+    document): what its container passes down is remembered only while no ACL can have changed."""
+    client: TestClient[Any, Any] = await make_client()
+    for n in range(3):  # what /c/d/ passes down (the root's rules) is now known
+        assert (await client.put(f"/c/d/doc{n}.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)).status == 201
+    acl = tmp_path / "data" / "c" / ".acl"
+    acl.write_bytes(CLOSED_ACL)
+    assert (await client.put("/c/d/new.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)).status == 401
+    assert (await client.get("/c/d/doc0.ttl")).status == 401
+    acl.unlink()
+    assert (await client.put("/c/d/new.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)).status == 201
+    assert (await client.get("/c/d/doc0.ttl")).status == 200
+
+
+async def test_a_folder_moved_in_by_hand_brings_its_acl_along(
+    make_client: ClientFactory, tmp_path: Path, watched: bool
+) -> None:
+    """A folder that arrives whole (a restore) with an ACL inside: its rules hold at once, also for
+    paths below it that were asked about before it came."""
+    client: TestClient[Any, Any] = await make_client()
+    await client.put("/c/doc.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)
+    for _ in range(3):
+        assert (await client.get("/c/e/doc.ttl")).status == 404  # allowed to know it is not there
+    arriving = tmp_path / "arriving"
+    arriving.mkdir()
+    (arriving / ".acl").write_bytes(CLOSED_ACL)
+    (arriving / "doc.ttl").write_bytes(b"<#a> <#b> <#c>.")
+    os.rename(arriving, tmp_path / "data" / "c" / "e")
+    assert (await client.get("/c/e/doc.ttl")).status == 401
+    assert (await client.put("/c/e/other.ttl", data=b"<#a> <#b> <#c>.", headers=TURTLE)).status == 401
+
+
+@needs_inotify
+async def test_the_acl_generation_moves_with_acls_only(tmp_path: Path) -> None:
+    """Store.acl_generation: a document's write leaves it; an ACL's write or removal, by the server
+    or by hand, and a folder coming or going, move it."""
+    store = FileStore(tmp_path / "data")
+    try:
+        await store.make_container(parse_path("/c/"))
+        with RequestScope():
+            await store.stat(parse_path("/c/.acl"))  # the folder is indexed, so watched
+        before = store.acl_generation()
+        await store.write(parse_path("/c/doc.ttl"), b"<#a> <#b> <#c>.", "text/turtle")
+        (tmp_path / "data" / "c" / "by-hand.ttl").write_bytes(b"<#a> <#b> <#c>.")
+        with RequestScope():
+            assert store.acl_generation() == before is not None
+        await store.write(parse_path("/c/doc.ttl.acl"), CLOSED_ACL, "text/turtle")
+        with RequestScope():
+            after_write = store.acl_generation()
+        assert after_write != before
+        (tmp_path / "data" / "c" / ".acl").write_bytes(CLOSED_ACL)
+        with RequestScope():
+            after_hand = store.acl_generation()
+        assert after_hand != after_write
+        (tmp_path / "data" / "c" / "sub").mkdir()
+        with RequestScope():
+            assert store.acl_generation() != after_hand
+    finally:
+        store.close()
+
+
 async def test_a_folder_swapped_for_another_is_seen_at_once(
     make_client: ClientFactory, tmp_path: Path, watched: bool
 ) -> None:

@@ -64,6 +64,12 @@ class Store(Protocol):
         the same, what was derived from the store's earlier answers still holds."""
         ...
 
+    def acl_generation(self) -> int | None:
+        """Like `generation`, but it moves only with what may touch an ACL document (a resource
+        whose name ends in `.acl`): its write or removal, a folder coming or going, or a change the
+        store cannot place. While it stays the same, every resource's effective ACL is the same."""
+        ...
+
     async def read(self, identifier: ResourceIdentifier) -> bytes:
         """The whole body of a document."""
         ...

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pod.errors import Conflict, NotFound, UriTooLong
 from pod.ldp.cache import Lru
-from pod.ldp.identifiers import ResourceIdentifier
+from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier
 from pod.storage import names
 from pod.storage.base import Body, Entry, RequestView, Staged, request_view
 from pod.storage.durability import fsync_folder
@@ -99,11 +99,15 @@ class FileStore:
         # watched does it speak for all of them (a folder that could not be watched ends that).
         self._generation = 0
         self._all_watched = True
+        # Store.acl_generation: moves with every change that may touch an ACL document (a name
+        # ending in `.acl`, a folder coming or going, a folder scanned afresh, lost events).
+        self._acl_generation = 0
 
     def close(self) -> None:
         """Give the watch back to the kernel; from here on every question is answered with stats."""
         self._watch_tried = True
         self._generation += 1
+        self._acl_generation += 1
         if self._watch is not None:
             self._watch.close()
             self._watch = None
@@ -134,7 +138,8 @@ class FileStore:
         try:
             mtime_ns = os.stat(folder).st_mtime_ns
         except (FileNotFoundError, NotADirectoryError):
-            self._indexes.pop(folder, None)
+            if self._indexes.pop(folder, None) is not None:
+                self._acl_generation += 1  # gone with whatever ACLs it held
             return None
         if view is not None:
             view.checked.add(folder)
@@ -156,6 +161,7 @@ class FileStore:
         except NotADirectoryError:
             return None
         self._generation += 1
+        self._acl_generation += 1  # what is in the folder now was not known before
         if index.wd is None:
             self._all_watched = False
         self._indexes[folder] = index
@@ -182,17 +188,21 @@ class FileStore:
     def _apply(self, change: Change) -> None:
         self._generation += 1
         if change.kind == OVERFLOW:
+            self._acl_generation += 1
             self._indexes.clear()
             self._entries.clear()
             return
         if change.kind == GONE:
+            self._acl_generation += 1
             self._forget_under(change.folder)
             return
+        name = _resource_name(change)
+        if change.is_dir or _is_acl(name):  # a folder may bring or take ACLs with it
+            self._acl_generation += 1
         self._entries.pop(os.path.join(change.folder, change.name))
         index = self._indexes.get(change.folder)
         if index is None:
             return  # (a watched folder moved or removed reports it itself, as GONE: see above)
-        name = _resource_name(change)
         if name is not None:
             index.stats.pop(name, None)
         if change.kind in (ADDED, REMOVED) and not _already_in(index, name, change):
@@ -271,6 +281,11 @@ class FileStore:
         if not self._take_changes(request_view()) or not self._all_watched:
             return None
         return self._generation
+
+    def acl_generation(self) -> int | None:
+        if not self._take_changes(request_view()) or not self._all_watched:
+            return None
+        return self._acl_generation
 
     async def exists(self, identifier: ResourceIdentifier) -> bool:
         # From the folder index (checked against the folder's time): no stat of the resource itself.
@@ -388,6 +403,8 @@ class FileStore:
         one than the folder's real time would only cost a rescan, never a stale answer).
         """
         self._generation += 1
+        if _is_acl(name):
+            self._acl_generation += 1
         index = self._indexes.get(folder)
         if index is None:
             return
@@ -554,6 +571,11 @@ def _remove_folder(path: Path) -> None:
             raise Conflict("the container is not empty (an upload into it may be in progress)") from error
         raise
     fsync_folder(path.parent)
+
+
+def _is_acl(name: str | None) -> bool:
+    """Whether a resource name is an ACL document's (WAC §ACL Resource Discovery: `.acl`)."""
+    return name is not None and name.endswith(AuxiliaryKind.ACL.value)
 
 
 def _resource_name(change: Change) -> str | None:

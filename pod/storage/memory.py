@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from pod.errors import Conflict, NotFound
-from pod.ldp.identifiers import ROOT, ResourceIdentifier
+from pod.ldp.identifiers import ROOT, AuxiliaryKind, ResourceIdentifier
 from pod.storage.base import Body, Entry, Staged, collect
 
 
@@ -24,6 +24,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._versions = itertools.count(1)
         self._generation = 0
+        self._acl_generation = 0
         self._items: dict[ResourceIdentifier, _Stored] = {ROOT: self._new(None, b"")}
 
     def _new(self, content_type: str | None, body: bytes) -> _Stored:
@@ -32,6 +33,13 @@ class MemoryStore:
 
     def generation(self) -> int | None:
         return self._generation
+
+    def acl_generation(self) -> int | None:
+        return self._acl_generation
+
+    def _changing(self, identifier: ResourceIdentifier) -> None:
+        if identifier.auxiliary_kind is AuxiliaryKind.ACL:
+            self._acl_generation += 1
 
     def _entry(self, identifier: ResourceIdentifier, stored: _Stored) -> Entry:
         return Entry(identifier, stored.content_type, len(stored.body), stored.mtime_ns, stored.version)
@@ -82,6 +90,7 @@ class MemoryStore:
         data = content if isinstance(content, bytes) else content.handle
         assert isinstance(data, bytes)
         existed = identifier in self._items
+        self._changing(identifier)
         stored = self._items[identifier] = self._new(content_type, data)
         if not existed:
             self._touch(parent)
@@ -99,6 +108,7 @@ class MemoryStore:
             raise NotFound(f"{identifier} does not exist")
         if identifier.is_container and any(identifier.is_ancestor_of(i) for i in self._items):
             raise Conflict("the container is not empty")
+        self._changing(identifier)
         del self._items[identifier]
         parent = identifier.parent
         if parent is not None:

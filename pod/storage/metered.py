@@ -32,6 +32,7 @@ class MeteredStore:
         self.stat = inner.stat
         self.exists = inner.exists
         self.generation = inner.generation
+        self.acl_generation = inner.acl_generation
         self.read = inner.read
         self.stream = inner.stream
         self.stage = inner.stage

@@ -35,17 +35,6 @@ class _Decision:
     for_agent: AccessModes  # allowed to the agent, the origin aside: tells whose fault a refusal is
 
 
-@dataclass(slots=True)
-class _Remembered:
-    """A decision, and what it still holds for: the ACL it came from at that version, or (quicker
-    to check) the store's generation when it was last confirmed, while nothing stored changed."""
-
-    decision: _Decision
-    acl: str  # the path of the ACL document ("" when there was none)
-    version: str  # its ETag
-    generation: int | None
-
-
 class AccessControl:
     """Web Access Control over one store: effective ACLs, subjects, groups, origins and owners."""
 
@@ -69,9 +58,13 @@ class AccessControl:
         # Issue 13: the owner's app control (pod.visibility), asked before WAC for an owner's requests.
         self.app_policy: AppPolicy = NoAppPolicy()
         self.own_origin = normalize_origin(base_url)
-        # Decisions that depend on nothing but the ACL version, the agent and the origin (no
-        # owner, no group, no trusted app), remembered: a cached check is then a lookup.
-        self._decisions: Lru[tuple[str, str | None, str | None], _Remembered] = Lru(2048)
+        # Decisions that depend on nothing but the effective ACL (which document, at which version,
+        # its own rules or those passed down), the agent and the origin (no owner, no group, no
+        # trusted app): a pure function of the key, so never stale.
+        self._decisions: Lru[tuple[str, str, bool, str | None, str | None], _Decision] = Lru(2048)
+        # The decision last made for (resource path, agent, origin), with the store's ACL
+        # generation then: while no ACL document can have changed, a check is one lookup.
+        self._decided: Lru[tuple[str, str | None, str | None], tuple[int, _Decision]] = Lru(2048)
         # Anonymous requests' permissions by (resource path, Origin): (store generation, user, public).
         self._anonymous: Lru[tuple[str, str | None], tuple[int | None, AccessModes, AccessModes]] = Lru(2048)
 
@@ -90,10 +83,10 @@ class AccessControl:
     ) -> tuple[AccessModes, AccessModes]:
         """`(modes(...), public_modes(...))` in one go, statting each candidate ACL once."""
         # An anonymous request's answer depends on the ACLs alone (no owner, group or trusted app):
-        # while nothing stored changed, the answer given last time for the resource and origin.
+        # while no ACL document can have changed, the answer given last time for the resource and origin.
         quick_key = generation = None
         if credentials.agent is None:
-            generation = self.store.generation()
+            generation = self.store.acl_generation()
             if generation is not None:
                 quick_key = (identifier.path, credentials.origin)
                 known = self._anonymous.get(quick_key)
@@ -155,25 +148,35 @@ class AccessControl:
             # Issue 13: an app the owner blocked (or, approved-only, never approved) is refused (403) here.
             await self.app_policy.check(credentials, storage)
         origin = normalize_origin(credentials.origin) if credentials.origin else None
-        # Without an owner or a trusted app to consult, the answer is a function of the subject,
-        # the agent, the origin and the effective ACL's version.
-        remembered = key = generation = None
-        if not owner and self._no_other_origin(origin):
-            key = (subject.path, agent, origin)
-            generation = self.store.generation()  # before the ACL is looked up
-            remembered = self._decisions.get(key)
-            if remembered is not None and generation is not None and remembered.generation == generation:
-                return remembered.decision  # nothing stored changed since: no ACL lookup at all
-        effective = await self.discovery.effective(subject, stats)
-        acl_path = effective.acl.path if effective.acl is not None else ""
-        if remembered is not None and (remembered.acl, remembered.version) == (acl_path, effective.version):
-            remembered.generation = generation
-            return remembered.decision
-        decision, groups_had_a_say = await self._evaluate(
-            credentials, subject, effective, origin, wanted, owner
+        if owner or not self._no_other_origin(origin):
+            effective = await self.discovery.effective(subject, stats)
+            return (await self._evaluate(credentials, subject, effective, origin, wanted, owner))[0]
+        # Without an owner or a trusted app to consult, the answer is a function of the effective
+        # ACL, the agent and the origin.
+        generation = self.store.acl_generation()  # before the ACL is looked up
+        quick_key = (subject.path, agent, origin)
+        if generation is not None:
+            known = self._decided.get(quick_key)
+            if known is not None and known[0] == generation:
+                return known[1]  # no ACL document can have changed since: no lookup at all
+        effective = await self.discovery.effective(subject, stats, generation)
+        key = (
+            effective.acl.path if effective.acl else "",
+            effective.version,
+            effective.inherited,
+            agent,
+            origin,
         )
-        if key is not None and not groups_had_a_say:
-            self._decisions.put(key, _Remembered(decision, acl_path, effective.version, generation))
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision, groups_had_a_say = await self._evaluate(
+                credentials, subject, effective, origin, wanted, owner
+            )
+            if groups_had_a_say:  # group documents change on their own: never remembered
+                return decision
+            self._decisions.put(key, decision)
+        if generation is not None:
+            self._decided.put(quick_key, (generation, decision))
         return decision
 
     async def _evaluate(

@@ -6,7 +6,10 @@ version is cached. The stats are what keeps the answer true to the files: an ACL
 removed by hand, or by another process, is seen on the next request. Callers that ask about
 several resources in one request pass one `Stats` memo so that no path is statted twice. The
 list of candidate ACLs depends on the path alone: each container's part of it is built once and
-cached.
+cached. While the store's `acl_generation()` stays the same (no ACL document can have changed,
+the kernel watching every folder), what a container passes down to the resources below it is
+remembered too: a resource never seen before (a new document being PUT) then costs one stat,
+of its own `.acl`.
 """
 
 from __future__ import annotations
@@ -36,11 +39,15 @@ class EffectiveAcl:
     version: str = ""  # the ACL document's ETag: the same rules while it is the same
 
 
+NO_ACL = EffectiveAcl(None, (), inherited=True)  # no ACL document anywhere above the resource
+
+
 @dataclass(frozen=True, slots=True)
 class _Candidate:
+    """A container's ACL, whose acl:default rules may reach the resources below it."""
+
     acl: ResourceIdentifier
-    url: str  # of the resource whose ACL this is
-    inherited: bool
+    url: str  # of the container whose ACL this is
 
 
 class AclDiscovery:
@@ -51,41 +58,54 @@ class AclDiscovery:
         self.base_url = base_url
         self._documents: Lru[tuple[str, str], AclDocument] = Lru(max_documents)
         self._inherited_lists: Lru[ResourceIdentifier, tuple[_Candidate, ...]] = Lru(max_paths)
+        # What each container passes down, by its path, with the store's ACL generation then.
+        self._passed_down: Lru[str, tuple[int, EffectiveAcl]] = Lru(max_paths)
 
     def url(self, identifier: ResourceIdentifier) -> str:
         return self.base_url + identifier.path[1:]
 
-    async def effective(self, subject: ResourceIdentifier, stats: Stats | None = None) -> EffectiveAcl:
+    async def effective(
+        self, subject: ResourceIdentifier, stats: Stats | None = None, generation: int | None = None
+    ) -> EffectiveAcl:
         """WAC §Effective ACL Resource: the subject's own ACL, else the nearest container's; first wins.
 
         `subject` is never an auxiliary resource: callers map `.acl` and `.meta` to their subject.
+        `generation`: the store's `acl_generation()`, taken before this call; while it holds,
+        what a container passes down is remembered, and only the subject's own ACL is looked up.
         """
         stats = {} if stats is None else stats
-        for candidate in self._candidates(subject):
-            entry = await self._stat(candidate.acl, stats)
-            if entry is None:
-                continue
-            document = await self.document(candidate.acl, entry)
-            if candidate.inherited:
-                # WAC §Access Objects: an ancestor's rules apply only through acl:default.
-                rules = document.for_members_of(candidate.url)
-            else:
-                rules = document.for_resource(candidate.url)
-            return EffectiveAcl(candidate.acl, rules, candidate.inherited, entry.etag)
-        return EffectiveAcl(None, (), inherited=True)
-
-    def _candidates(self, subject: ResourceIdentifier) -> tuple[_Candidate, ...]:
-        """The ACLs that may govern `subject`, nearest first: its own, then its containers' (cached)."""
-        own = _Candidate(subject.auxiliary(AuxiliaryKind.ACL), self.url(subject), inherited=False)
+        own = subject.auxiliary(AuxiliaryKind.ACL)
+        entry = await self._stat(own, stats)
+        if entry is not None:
+            document = await self.document(own, entry)
+            return EffectiveAcl(own, document.for_resource(self.url(subject)), False, entry.etag)
         parent = subject.parent
-        return (own,) if parent is None else (own, *self._inherited(parent))
+        if parent is None:
+            return NO_ACL
+        if generation is not None:
+            known = self._passed_down.get(parent.path)
+            if known is not None and known[0] == generation:
+                return known[1]
+        found = await self._passed_down_by(parent, stats)
+        if generation is not None:
+            self._passed_down.put(parent.path, (generation, found))
+        return found
+
+    async def _passed_down_by(self, container: ResourceIdentifier, stats: Stats) -> EffectiveAcl:
+        """WAC §Access Objects: the acl:default rules of the nearest ACL at or above `container`."""
+        for candidate in self._inherited(container):
+            entry = await self._stat(candidate.acl, stats)
+            if entry is not None:
+                document = await self.document(candidate.acl, entry)
+                return EffectiveAcl(candidate.acl, document.for_members_of(candidate.url), True, entry.etag)
+        return NO_ACL
 
     def _inherited(self, container: ResourceIdentifier) -> tuple[_Candidate, ...]:
         """The ACLs whose acl:default rules may reach below `container`, nearest first: a pure
         function of the path, so made once per container (a new document builds only its own)."""
         candidates = self._inherited_lists.get(container)
         if candidates is None:
-            here = _Candidate(container.auxiliary(AuxiliaryKind.ACL), self.url(container), inherited=True)
+            here = _Candidate(container.auxiliary(AuxiliaryKind.ACL), self.url(container))
             parent = container.parent
             candidates = (here,) if parent is None else (here, *self._inherited(parent))
             self._inherited_lists.put(container, candidates)

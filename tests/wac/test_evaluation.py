@@ -711,6 +711,9 @@ class CountingStore(MemoryStore):
     def generation(self) -> int | None:
         return super().generation() if self.tells_generation else None
 
+    def acl_generation(self) -> int | None:
+        return super().acl_generation() if self.tells_generation else None
+
     async def stat(self, identifier: ResourceIdentifier) -> Entry | None:
         self.stats += 1
         return await super().stat(identifier)
@@ -726,7 +729,7 @@ async def test_a_cached_acl_costs_no_read_or_parse(
 ) -> None:
     """Issue 5 "Speed": a request whose effective ACL is cached reads no file and parses nothing.
     At depth 3 with only the root's ACL it costs one stat per candidate ACL (4), or none at all
-    while the store says nothing changed since the decision was made (Store.generation).
+    while the store says no ACL document changed since the decision was made (Store.acl_generation).
     """
     store = CountingStore(tells_generation)
     access = AccessControl(store, Storages(), BASE, outbound, lambda s: frozenset())
@@ -742,8 +745,24 @@ async def test_a_cached_acl_costs_no_read_or_parse(
     assert (store.stats, store.reads) == (stats, 0)
 
 
+async def test_a_resource_never_seen_costs_one_stat_while_no_acl_changed(outbound: OutboundClient) -> None:
+    """Issue 4 "Speed": a resource never asked about (a new document being PUT) is decided from
+    what its container passes down, remembered while Store.acl_generation holds: one stat, of its
+    own `.acl`; writing other documents meanwhile changes nothing of that."""
+    store = CountingStore()
+    access = AccessControl(store, Storages(), BASE, outbound, lambda s: frozenset())
+    await put_acl(store, "/.acl", rule("acl:agentClass foaf:Agent", "acl:Read, acl:Write", default=BASE))
+    assert await access.modes(ANONYMOUS, ident("/a/b/one")) == modes(R, W, A)
+    await store.make_container(ident("/a/"))
+    await store.make_container(ident("/a/b/"))
+    await store.write(ident("/a/b/one"), b"<#a> <#b> <#c>.", "text/turtle")
+    store.stats = store.reads = 0
+    await access.authorize(ANONYMOUS, [Requirement(ident("/a/b/two"), modes(W))])
+    assert (store.stats, store.reads) == (1, 0)
+
+
 async def test_a_decision_is_made_again_after_any_change(outbound: OutboundClient) -> None:
-    """The quick path (Store.generation) never outlives a change: a new ACL below counts at once."""
+    """The quick path (Store.acl_generation) never outlives an ACL change: a new ACL below counts at once."""
     store = CountingStore()
     access = AccessControl(store, Storages(), BASE, outbound, lambda s: frozenset())
     await put_acl(store, "/.acl", rule("acl:agentClass foaf:Agent", "acl:Read", default=BASE))
