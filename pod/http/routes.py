@@ -190,13 +190,13 @@ class LdpHandler:
         if kind is not None:
             links += headers.type_links(kind, is_storage=storages.is_storage(identifier))
         aux = identifier.auxiliary_kind
+        url = resources.url(identifier)
         links += headers.auxiliary_links(
             {
-                "acl": resources.url(identifier.auxiliary(AuxiliaryKind.ACL)) if aux is None else "",
-                "describedby": resources.url(identifier.auxiliary(AuxiliaryKind.DESCRIPTION))
-                if aux is None
-                else "",
-                "describes": resources.url(identifier.subject),
+                # An auxiliary resource's path is its subject's with the suffix added.
+                "acl": url + AuxiliaryKind.ACL.value if aux is None else "",
+                "describedby": url + AuxiliaryKind.DESCRIPTION.value if aux is None else "",
+                "describes": resources.url(identifier.subject) if aux is not None else "",
             },
             aux,
         )

@@ -120,7 +120,7 @@ class ResourceIdentifier:
     def has_auxiliary_container(self) -> bool:
         """Whether this path makes a container of an auxiliary name (like `/c/.acl/x`): never allowed."""
         containers = self.segments if self.is_container else self.segments[:-1]
-        return any(name.endswith(kind.value) for name in containers for kind in AuxiliaryKind)
+        return any(name.endswith(_AUXILIARY_SUFFIXES) for name in containers)
 
     @property
     def subject(self) -> ResourceIdentifier:
