@@ -29,14 +29,11 @@ from pod.shapes.validator import ShapeValidator
 from pod.sparql import setup as sparql
 from pod.storage.base import ProcessLocker, Store
 from pod.storage.files import FileStore
+from pod.storage.io_threads import IO_THREADS
 from pod.storage.memory import MemoryStore
 from pod.visibility import setup as visibility
 from pod.wac.access_control import AccessControl
 from pod.wac.templates import ensure_root_acl
-
-# Worker threads for file I/O: each durable write waits in fsync, and with Python's default
-# (cores + 4) concurrent writers queue behind a handful of threads instead of syncing together.
-IO_THREADS = 64
 
 RESOURCES = web.AppKey("resources", Resources)
 OUTBOUND = web.AppKey("outbound", OutboundClient)
@@ -53,6 +50,7 @@ async def close_file_store(store: FileStore, _app: web.Application) -> None:
 
 
 async def use_io_threads(_app: web.Application) -> None:
+    # For `asyncio.to_thread` elsewhere (internal state, large parses); the FileStore has its own.
     asyncio.get_running_loop().set_default_executor(
         ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="pod-io")
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import errno
 import functools
@@ -20,6 +19,7 @@ from pod.ldp.identifiers import AuxiliaryKind, ResourceIdentifier
 from pod.storage import names
 from pod.storage.base import Body, Entry, RequestView, Staged, request_view
 from pod.storage.durability import fsync_folder
+from pod.storage.io_threads import IoThreads
 from pod.storage.staging import StagingArea, disk_full_is_507, remove_quietly
 from pod.storage.watch import ADDED, GONE, OVERFLOW, REMOVED, Change, FolderWatch, under
 
@@ -84,6 +84,7 @@ class FileStore:
         # Uploads are received here in full, then renamed into place (same file system); what a
         # store that is gone left there is removed now (pod.storage.staging says when it is gone).
         self._staging = StagingArea(self.root / names.INTERNAL_FOLDER / "staging")
+        self._io = IoThreads(name="pod-files")  # for each blocking call (a write's fsyncs above all)
         self._indexes: dict[Path, _FolderIndex] = {}
         # Folders our own writes are changing right now (a count each): their mtime moves under
         # us, but every such change is recorded in the index as it completes, so no rescan.
@@ -108,6 +109,7 @@ class FileStore:
         self._watch_tried = True
         self._generation += 1
         self._acl_generation += 1
+        self._io.close()
         if self._watch is not None:
             self._watch.close()
             self._watch = None
@@ -303,7 +305,7 @@ class FileStore:
             size = os.fstat(descriptor).st_size
             if size <= INLINE_READ_LIMIT:
                 return _read_all(descriptor, size)
-            return await asyncio.to_thread(_read_all, descriptor, size)
+            return await self._io.run(_read_all, descriptor, size)
         finally:
             os.close(descriptor)
 
@@ -316,7 +318,7 @@ class FileStore:
             remaining = None if end is None else end - start
             while remaining is None or remaining > 0:
                 size = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
-                chunk = await asyncio.to_thread(file.read, size)
+                chunk = await self._io.run(file.read, size)
                 if not chunk:
                     break
                 if remaining is not None:
@@ -328,14 +330,14 @@ class FileStore:
         try:
             with disk_full_is_507("this body"):
                 if isinstance(body, bytes):
-                    await asyncio.to_thread(_write_file, path, body)
+                    await self._io.run(_write_file, path, body)
                     return Staged(len(body), path)
                 size = 0
                 with open(path, "wb") as file:
                     async for chunk in body:
                         file.write(chunk)
                         size += len(chunk)
-                    await asyncio.to_thread(_flush_and_sync, file)
+                    await self._io.run(_flush_and_sync, file)
                 return Staged(size, path)
         except BaseException:
             remove_quietly(path)
@@ -371,7 +373,7 @@ class FileStore:
                     commit = functools.partial(_write_and_commit, staged.handle, content)
                 else:
                     commit = functools.partial(_commit, staged.handle)
-                folder_mtime_ns, st = await asyncio.to_thread(commit, folder, file_name, stale)
+                folder_mtime_ns, st = await self._io.run(commit, folder, file_name, stale)
         except BaseException:
             remove_quietly(staged.handle)
             raise
@@ -444,7 +446,7 @@ class FileStore:
         if len(dir_name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
             raise UriTooLong(f"the name {identifier.name!r} is too long to store")
         with disk_full_is_507(str(identifier)), self._changing(folder):
-            await asyncio.to_thread(_make_folder, folder, dir_name)
+            await self._io.run(_make_folder, folder, dir_name)
         self._record(folder, identifier.name, _Listed(dir_name, True, None))
         entry = self._entry(identifier, folder / dir_name, None)
         assert entry is not None
@@ -458,12 +460,12 @@ class FileStore:
         folder = path.parent
         with self._changing(folder):
             if identifier.is_container:
-                await asyncio.to_thread(_remove_folder, path)
+                await self._io.run(_remove_folder, path)
                 self._indexes.pop(path, None)
             else:
                 index = self._indexes.get(folder)
                 shadowed = index.shadowed.pop(identifier.name, []) if index is not None else []
-                await asyncio.to_thread(_remove_file, path, shadowed)
+                await self._io.run(_remove_file, path, shadowed)
         self._record(folder, identifier.name, None)
 
     async def children(self, container: ResourceIdentifier) -> list[Entry]:
