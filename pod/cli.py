@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import gc
 import logging
+import os
 import resource
 import sys
 from collections.abc import Sequence
@@ -30,6 +32,11 @@ MAX_OPEN_FILES = 65536
 # 700, and a PUT makes hundreds: most are gone again before a collection at 10,000); the older
 # generations keep Python's rhythm (every 10 collections of the one below).
 GC_THRESHOLDS = (10_000, 10, 10)
+# glibc's malloc gives threads that allocate arenas of their own (up to 8 per core) and keeps what is
+# freed in them: with dozens of I/O threads, megabytes of RSS. The GIL serializes most allocation
+# anyway, so two arenas cost no speed. (MALLOC_ARENA_MAX in the environment, if set, wins.)
+MALLOC_ARENAS = 2
+_M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's <malloc.h>
 
 
 def parser() -> argparse.ArgumentParser:
@@ -206,6 +213,7 @@ def serve(settings: Settings) -> None:
         loop = asyncio.new_event_loop()
     logging.getLogger("pod").info("serving %s from %s", settings.base_url, settings.data_dir)
     raise_open_file_limit()
+    limit_malloc_arenas()  # before any thread starts
     web_log = logging.getLogger("aiohttp.access")
     app = make_app(settings)
     app.on_startup.append(settle_garbage_collection)  # last: after everything start-up makes
@@ -234,6 +242,18 @@ async def settle_garbage_collection(_app: web.Application) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def limit_malloc_arenas() -> None:
+    """At most MALLOC_ARENAS malloc arenas, on glibc. Measured (issue 4): peak RSS over PUTs at 32
+    connections, then large Turtle and JSON-LD reads, 92.5 -> 90.4 MB; the PUT rate unchanged."""
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return  # not glibc: no arenas to limit
+    mallopt(_M_ARENA_MAX, MALLOC_ARENAS)
 
 
 def raise_open_file_limit() -> None:

@@ -37,7 +37,7 @@ class MemoryStore:
     def acl_generation(self) -> int | None:
         return self._acl_generation
 
-    def _changing(self, identifier: ResourceIdentifier) -> None:
+    def _note_acl_change(self, identifier: ResourceIdentifier) -> None:
         if identifier.auxiliary_kind is AuxiliaryKind.ACL:
             self._acl_generation += 1
 
@@ -90,7 +90,7 @@ class MemoryStore:
         data = content if isinstance(content, bytes) else content.handle
         assert isinstance(data, bytes)
         existed = identifier in self._items
-        self._changing(identifier)
+        self._note_acl_change(identifier)
         stored = self._items[identifier] = self._new(content_type, data)
         if not existed:
             self._touch(parent)
@@ -108,7 +108,7 @@ class MemoryStore:
             raise NotFound(f"{identifier} does not exist")
         if identifier.is_container and any(identifier.is_ancestor_of(i) for i in self._items):
             raise Conflict("the container is not empty")
-        self._changing(identifier)
+        self._note_acl_change(identifier)
         del self._items[identifier]
         parent = identifier.parent
         if parent is not None:
