@@ -65,7 +65,7 @@ class AccessControl:
         # The decision last made for (resource path, agent, origin), with the store's ACL
         # generation then: while no ACL document can have changed, a check is one lookup.
         self._decided: Lru[tuple[str, str | None, str | None], tuple[int, _Decision]] = Lru(2048)
-        # Anonymous requests' permissions by (resource path, Origin): (store generation, user, public).
+        # Anonymous requests' permissions by (resource path, Origin): (ACL generation, user, public).
         self._anonymous: Lru[tuple[str, str | None], tuple[int | None, AccessModes, AccessModes]] = Lru(2048)
 
     # -- the questions the request path asks ---------------------------------------------------
