@@ -6,6 +6,7 @@ a file replaced by another program is a new version, so it is served at once.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from pod.app import RESOURCES
 from pod.ldp.cache import VersionedCache
+from pod.rdf import formats
 from pod.storage import files
 from tests.conftest import ClientFactory
 
@@ -47,8 +49,6 @@ def test_versioned_cache_a_new_version_is_another_entry() -> None:
 
 async def test_versioned_cache_makes_a_missing_value_once_for_all_who_ask_at_once() -> None:
     """Issue 4: thirty-two readers of a document that just changed share one conversion of it."""
-    import asyncio
-
     cache: VersionedCache[str] = VersionedCache(budget_bytes=100, max_entry_bytes=100)
     made: list[str] = []
     release = asyncio.Event()
@@ -88,10 +88,6 @@ async def test_concurrent_reads_of_a_large_document_in_another_format_parse_it_o
 ) -> None:
     """Issue 4: a large document asked for as JSON-LD by many clients at once is parsed and
     converted once (each parsing it for itself took memory and time in proportion to the clients)."""
-    import asyncio
-
-    from pod.rdf import formats
-
     client = await make_client()
     body = "@prefix ex: <http://example.org/ns#>.\n" + "".join(
         f'<#i{n}> ex:index {n}; ex:label "item {n}".\n' for n in range(2000)
