@@ -365,7 +365,7 @@ class FileStore:
             raise
 
     async def discard(self, staged: Staged) -> None:
-        assert isinstance(staged.handle, Path)
+        assert isinstance(staged.handle, str)
         remove_quietly(staged.handle)
 
     async def write(
@@ -373,7 +373,7 @@ class FileStore:
     ) -> Entry:
         # A body already in memory is written, synced and renamed into place in one trip to a thread.
         staged = content if isinstance(content, Staged) else Staged(len(content), self._staging.new_path())
-        assert isinstance(staged.handle, Path)
+        assert isinstance(staged.handle, str)
         try:
             parent = identifier.parent
             assert parent is not None and not identifier.is_container
@@ -530,7 +530,7 @@ def _read_all(descriptor: int, size: int) -> bytes:
     return b"".join(chunks) if len(chunks) > 2 else chunks[0]
 
 
-def _write_file(path: Path, data: bytes) -> os.stat_result:
+def _write_file(path: str, data: bytes) -> os.stat_result:
     """`data` as a new synced file at `path`, and the file's stat (renaming the file keeps it)."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
@@ -549,25 +549,25 @@ def _flush_and_sync(file: typing.BinaryIO) -> None:
     os.fsync(file.fileno())
 
 
-def _rename_into_place(staged: Path, folder: Path, file_name: str, stale: list[str]) -> int:
+def _rename_into_place(staged: str, folder: Path, file_name: str, stale: list[str]) -> int:
     """Rename the complete staged file into place, drop old files of other types, sync; the
     folder's time after the change (taken here, in the worker thread, rather than on the event
     loop, where a stat of a busy folder waits)."""
-    os.replace(staged, folder / file_name)
+    os.replace(staged, os.path.join(folder, file_name))
     for name in stale:
-        remove_quietly(folder / name)
+        remove_quietly(os.path.join(folder, name))
     fsync_folder(folder)
     return os.stat(folder).st_mtime_ns
 
 
-def _commit(staged: Path, folder: Path, file_name: str, stale: list[str]) -> tuple[int, os.stat_result]:
+def _commit(staged: str, folder: Path, file_name: str, stale: list[str]) -> tuple[int, os.stat_result]:
     """A staged upload into place: the folder's time and the file's stat."""
     st = os.stat(staged)
     return _rename_into_place(staged, folder, file_name, stale), st
 
 
 def _write_and_commit(
-    staged: Path, data: bytes, folder: Path, file_name: str, stale: list[str]
+    staged: str, data: bytes, folder: Path, file_name: str, stale: list[str]
 ) -> tuple[int, os.stat_result]:
     st = _write_file(staged, data)
     return _rename_into_place(staged, folder, file_name, stale), st

@@ -48,16 +48,18 @@ class StagingArea:
         owner, fd = _locked_owner(staging)
         # Lock first, folder second: a folder is never seen without a live lock beside it.
         self.folder = staging / owner
+        self._prefix = str(self.folder) + os.sep
         self.folder.mkdir()
         self._serial = itertools.count()
         # Closing the descriptor releases the lock: when the store is collected, or the process
         # ends in any way (SIGKILL included), the folder becomes abandoned for the next start-up.
         self._release = weakref.finalize(self, _release, fd, self.folder, staging / (owner + LOCK_SUFFIX))
 
-    def new_path(self) -> Path:
+    def new_path(self) -> str:
         # The folder is this instance's alone, so a counter names its files uniquely (and costs no
-        # random bytes from the kernel, as a uuid4 would on every write).
-        return self.folder / str(next(self._serial))
+        # random bytes from the kernel, as a uuid4 would on every write). A str, not a Path: it
+        # goes straight to os calls, on every write.
+        return self._prefix + str(next(self._serial))
 
     def close(self) -> None:
         """Remove this instance's folder and release it (tests; a server simply exits)."""
@@ -98,7 +100,7 @@ def remove_abandoned(staging: Path) -> int:
         if entry.is_dir(follow_symlinks=False) and not _owner_gone(lock):
             continue
         # A plain file here was staged by a version that had one shared folder: no owner is left.
-        remove_quietly(Path(entry.path))
+        remove_quietly(entry.path)
         with contextlib.suppress(FileNotFoundError):
             os.unlink(lock)
         removed += 1
@@ -126,10 +128,10 @@ def _owner_gone(lock: Path) -> bool:
     return True
 
 
-def remove_quietly(path: Path) -> None:
+def remove_quietly(path: str | Path) -> None:
     """Remove a file or a folder (not following a link); gone already is fine."""
     try:
-        if path.is_dir() and not path.is_symlink():
+        if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path)
         else:
             os.unlink(path)
