@@ -5,8 +5,10 @@ program can make is seen by the next request, watched or not.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from pod.ldp.identifiers import parse_path
-from pod.storage import watch
+from pod.storage import files, watch
 from pod.storage.base import RequestScope
 from pod.storage.files import FileStore
 from tests.conftest import ClientFactory
@@ -236,3 +238,80 @@ async def test_a_listing_shows_a_child_rewritten_in_place_at_once(
     after = await client.get("/c/")
     assert before.headers["ETag"] != after.headers["ETag"]
     assert await before.text() != await after.text()
+
+
+async def _with_a_write_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, meanwhile: Any
+) -> FileStore:
+    """Write /c/new.ttl, and call `meanwhile(store)` once its file is renamed into place but before
+    the write has returned (as a concurrent request would, while the write's thread finishes)."""
+    store = FileStore(tmp_path / "data")
+    await store.make_container(parse_path("/c/"))
+    await store.write(parse_path("/c/other.ttl"), b"<#a> <#b> <#c>.", "text/turtle")
+    with RequestScope():
+        assert await store.stat(parse_path("/c/other.ttl")) is not None  # the folder is indexed
+    renamed, go_on = threading.Event(), threading.Event()
+    real_commit = files._write_and_commit
+
+    def held_commit(*args: Any) -> Any:
+        result = real_commit(*args)
+        renamed.set()
+        go_on.wait(10)
+        return result
+
+    monkeypatch.setattr(files, "_write_and_commit", held_commit)
+    write = asyncio.create_task(store.write(parse_path("/c/new.ttl"), b"<#a> <#b> <#d>.", "text/turtle"))
+    try:
+        assert await asyncio.to_thread(renamed.wait, 10)
+        with RequestScope():
+            await meanwhile(store)
+    finally:
+        go_on.set()
+        await write
+    return store
+
+
+@needs_inotify
+async def test_the_events_of_our_own_write_in_flight_cost_no_stat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request that reads the event of a write still in flight trusts the index: the write records
+    itself as it completes, so the folder need not even be stat'ed."""
+    folder = str(tmp_path / "data" / "c")
+    folder_stats = []
+    real_stat = os.stat
+
+    async def look(store: FileStore) -> None:
+        monkeypatch.setattr(os, "stat", lambda p, *a, **k: folder_stats.append(p) or real_stat(p, *a, **k))
+        try:
+            assert await store.stat(parse_path("/c/other.ttl")) is not None
+        finally:
+            monkeypatch.setattr(os, "stat", real_stat)
+
+    store = await _with_a_write_in_flight(tmp_path, monkeypatch, look)
+    try:
+        assert [p for p in folder_stats if os.fspath(p) == folder] == []
+        with RequestScope():
+            assert await store.stat(parse_path("/c/new.ttl")) is not None
+    finally:
+        store.close()
+
+
+@needs_inotify
+async def test_a_document_added_by_hand_while_our_write_is_in_flight_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DESIGN "Files are the truth": another program's change is not taken for ours, even while
+    our own writes are changing the same folder."""
+
+    async def add_by_hand(store: FileStore) -> None:
+        (tmp_path / "data" / "c" / "by-hand.ttl").write_bytes(b"<#a> <#b> <#e>.")
+        await store.stat(parse_path("/c/other.ttl"))  # a request that reads the event meanwhile
+
+    store = await _with_a_write_in_flight(tmp_path, monkeypatch, add_by_hand)
+    try:
+        with RequestScope():
+            assert await store.stat(parse_path("/c/by-hand.ttl")) is not None
+            assert await store.stat(parse_path("/c/new.ttl")) is not None
+    finally:
+        store.close()

@@ -105,9 +105,10 @@ class FileStore:
         self._staging = StagingArea(self.root / names.INTERNAL_FOLDER / "staging")
         self._io = IoThreads(name="pod-files")  # for each blocking call (a write's fsyncs above all)
         self._indexes: dict[Path, _FolderIndex] = {}
-        # Folders our own writes are changing right now (a count each): their mtime moves under
+        # Folders our own writes are changing right now, with the events each change will cause
+        # ((file name, ADDED or REMOVED) → how many changes expect it): their mtime moves under
         # us, but every such change is recorded in the index as it completes, so no rescan.
-        self._changing_now: dict[Path, int] = {}
+        self._changing_now: dict[Path, dict[tuple[str, str], int]] = {}
         # Container → its folder: a pure function of the path, asked for on every request.
         self._folders: Lru[ResourceIdentifier, Path] = Lru(4096)
         # The kernel's reports of changes (opened at first use; None where inotify is missing), and
@@ -165,7 +166,9 @@ class FileStore:
         if view is not None:
             view.checked.add(folder)
         unchanged = index is not None and index.mtime_ns == mtime_ns and not index.racy
-        if index is not None and (unchanged or folder in self._changing_now):
+        # Our own changes in flight move the folder's time too, so it tells nothing then; but an
+        # event of another program's (`verify`) was seen, and only a scan can say what it did.
+        if index is not None and (unchanged or (folder in self._changing_now and not index.verify)):
             index.verify = False
             return index
         # A folder changed within the file system's clock tick of this scan may change again
@@ -227,7 +230,9 @@ class FileStore:
         if name is not None:
             index.stats.pop(name, None)
         if change.kind in (ADDED, REMOVED) and not _already_in(index, name, change):
-            index.verify = True
+            expected = self._changing_now.get(change.folder)
+            if expected is None or (change.name, change.kind) not in expected:
+                index.verify = True  # (an event of our own change in flight: recorded as it completes)
 
     def _forget_under(self, folder: Path) -> None:
         for path in [path for path in self._indexes if under(path, folder)]:
@@ -390,7 +395,8 @@ class FileStore:
             previous_file = previous.file_of(identifier.name) if previous else None
             stale = [previous_file] if previous_file is not None and previous_file != file_name else []
             stale += [f for f in index.shadowed.pop(identifier.name, []) if f != file_name]
-            with disk_full_is_507(str(identifier)), self._changing(folder):
+            expected = [(file_name, ADDED), *((name, REMOVED) for name in stale)]
+            with disk_full_is_507(str(identifier)), self._changing(folder, expected):
                 if isinstance(content, bytes):
                     commit = functools.partial(_write_and_commit, staged.handle, content)
                 else:
@@ -405,20 +411,26 @@ class FileStore:
         return _entry_of(identifier, st, content_type)
 
     @contextlib.contextmanager
-    def _changing(self, folder: Path) -> Iterator[None]:
-        """Around our own change to a folder: concurrent writes there must not force rescans.
+    def _changing(self, folder: Path, events: list[tuple[str, str]]) -> Iterator[None]:
+        """Around our own change to a folder, which causes `events`: concurrent writes there must
+        not force rescans, nor the events they cause even a stat of the folder.
 
         Without it every write into a large container (each moving the folder's mtime while
         others are in flight) would make the next request scan the whole folder again.
         """
-        self._changing_now[folder] = self._changing_now.get(folder, 0) + 1
+        expected = self._changing_now.setdefault(folder, {})
+        for event in events:
+            expected[event] = expected.get(event, 0) + 1
         try:
             yield
         finally:
-            left = self._changing_now[folder] - 1
-            if left:
-                self._changing_now[folder] = left
-            else:
+            for event in events:
+                left = expected[event] - 1
+                if left:
+                    expected[event] = left
+                else:
+                    del expected[event]
+            if not expected:
                 del self._changing_now[folder]
 
     def _record(self, folder: Path, name: str, listed: _Listed | None, mtime_ns: int | None = None) -> None:
@@ -469,7 +481,7 @@ class FileStore:
         dir_name = names.encode_name(identifier.name)
         if len(dir_name.encode("utf-8")) > MAX_FILE_NAME_BYTES:
             raise UriTooLong(f"the name {identifier.name!r} is too long to store")
-        with disk_full_is_507(str(identifier)), self._changing(folder):
+        with disk_full_is_507(str(identifier)), self._changing(folder, [(dir_name, ADDED)]):
             await self._io.run(_make_folder, folder, dir_name)
         self._record(folder, identifier.name, _listed(identifier.name, dir_name, True, None))
         entry = self._entry(identifier, folder / dir_name, None)
@@ -482,13 +494,13 @@ class FileStore:
             raise NotFound(f"{identifier} does not exist")
         path = Path(located[0])
         folder = path.parent
-        with self._changing(folder):
+        index = self._indexes.get(folder)
+        shadowed = [] if identifier.is_container or index is None else index.shadowed.pop(identifier.name, [])
+        with self._changing(folder, [(name, REMOVED) for name in (path.name, *shadowed)]):
             if identifier.is_container:
                 await self._io.run(_remove_folder, path)
                 self._indexes.pop(path, None)
             else:
-                index = self._indexes.get(folder)
-                shadowed = index.shadowed.pop(identifier.name, []) if index is not None else []
                 await self._io.run(_remove_file, path, shadowed)
         self._record(folder, identifier.name, None)
 
