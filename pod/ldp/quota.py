@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
 from typing import Protocol
 
 from pod.ldp.identifiers import ResourceIdentifier
@@ -30,11 +29,10 @@ class NoQuota:
     async def admit(self, identifier: ResourceIdentifier, body: Body, length: int | None) -> Body:
         return body
 
-    @contextlib.asynccontextmanager
-    async def reserve(
+    def reserve(
         self, identifier: ResourceIdentifier, new_size: int, old_size: int
-    ) -> AsyncIterator[None]:
-        yield
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()
 
 
 NO_QUOTA = NoQuota()
