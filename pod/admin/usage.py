@@ -127,8 +127,12 @@ class UsageLedger:
             return storage
         if len(identifier.segments) == 1 and not identifier.is_container:
             return None
-        first = identifier.segments[0]
-        return None if first in RESERVED_TOP_LEVEL else ResourceIdentifier((first,), True)
+        if identifier.segments[0] in RESERVED_TOP_LEVEL:
+            return None
+        top = identifier if identifier.is_container else identifier.parent
+        while top is not None and len(top.segments) > 1:
+            top = top.parent  # (each made once and kept by its child: no new identifier per write)
+        return top
 
     def known(self) -> dict[ResourceIdentifier, int]:
         """Bytes used by each loaded pod that is still a storage (metrics, listings)."""

@@ -21,6 +21,8 @@ _PERCENT_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # RFC 3986 pchar minus "%": the characters a canonical segment keeps as they are.
 _SEGMENT_SAFE = "!$&'()*+,;=:@-._~"
+# A path of such characters only (no percent-escape) is canonical as it is.
+_CANONICAL_PATH = re.compile(r"[A-Za-z0-9!$&'()*+,;=:@\-._~/]*")
 
 
 class AuxiliaryKind(enum.Enum):
@@ -202,9 +204,13 @@ def parse_path(raw_path: str) -> ResourceIdentifier:
     if len(raw_segments) > MAX_DEPTH:
         raise UriTooLong(f"paths may be at most {MAX_DEPTH} segments deep")
     segments = tuple(check_name(decode_segment(raw)) for raw in raw_segments)
-    if sum(len(name.encode("utf-8")) + 1 for name in segments) > MAX_PATH_BYTES:
+    canonical = _CANONICAL_PATH.fullmatch(raw_path) is not None  # as it would be written: kept as it is
+    # (A canonical path is ASCII, and decoding only shortens a path: no need to count its names.)
+    if not (canonical and len(raw_path) <= MAX_PATH_BYTES) and (
+        sum(len(name.encode("utf-8")) + 1 for name in segments) > MAX_PATH_BYTES
+    ):
         raise UriTooLong(f"paths may be at most {MAX_PATH_BYTES} bytes long")
-    identifier = ResourceIdentifier(segments, is_container)
+    identifier = ResourceIdentifier(segments, is_container, raw_path if canonical else "")
     if identifier.auxiliary_kind is not None and identifier.subject.name in (".", ".."):
         raise BadRequest(f"{identifier.name!r} would be an auxiliary resource of a dot segment")
     return identifier

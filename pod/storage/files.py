@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import functools
 import operator
 import os
 import time
 import typing
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -407,28 +406,14 @@ class FileStore:
         )
         return _entry_of(identifier, st, content_type)
 
-    @contextlib.contextmanager
-    def _changing(self, folder: Path, events: list[tuple[str, str]]) -> Iterator[None]:
+    def _changing(self, folder: Path, events: list[tuple[str, str]]) -> _Changing:
         """Around our own change to a folder, which causes `events`: concurrent writes there must
         not force rescans, nor the events they cause even a stat of the folder.
 
         Without it every write into a large container (each moving the folder's mtime while
         others are in flight) would make the next request scan the whole folder again.
         """
-        expected = self._changing_now.setdefault(folder, {})
-        for event in events:
-            expected[event] = expected.get(event, 0) + 1
-        try:
-            yield
-        finally:
-            for event in events:
-                left = expected[event] - 1
-                if left:
-                    expected[event] = left
-                else:
-                    del expected[event]
-            if not expected:
-                del self._changing_now[folder]
+        return _Changing(self._changing_now, folder, events)
 
     def _record(self, folder: Path, name: str, listed: _Listed | None, mtime_ns: int | None = None) -> None:
         """Apply our own change to a cached index instead of rescanning a large folder.
@@ -524,6 +509,35 @@ class FileStore:
                     index.stats[name] = entry
             found.append(entry)
         return found
+
+
+class _Changing:
+    """FileStore._changing: a plain context manager, not a generator's (every write goes through one)."""
+
+    __slots__ = ("events", "expected", "folder", "now")
+
+    def __init__(
+        self, now: dict[Path, dict[tuple[str, str], int]], folder: Path, events: list[tuple[str, str]]
+    ) -> None:
+        self.now = now
+        self.folder = folder
+        self.events = events
+
+    def __enter__(self) -> None:
+        self.expected = expected = self.now.setdefault(self.folder, {})
+        for event in self.events:
+            expected[event] = expected.get(event, 0) + 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        expected = self.expected
+        for event in self.events:
+            left = expected[event] - 1
+            if left:
+                expected[event] = left
+            else:
+                del expected[event]
+        if not expected:
+            del self.now[self.folder]
 
 
 def _entry_of(identifier: ResourceIdentifier, st: os.stat_result, media_type: str | None) -> Entry:

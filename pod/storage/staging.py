@@ -18,7 +18,6 @@ import os
 import shutil
 import uuid
 import weakref
-from collections.abc import Iterator
 from pathlib import Path
 
 from pod.errors import InsufficientStorage
@@ -28,15 +27,24 @@ LOCK_SUFFIX = ".lock"
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
-@contextlib.contextmanager
-def disk_full_is_507(what: str) -> Iterator[None]:
+def disk_full_is_507(what: str) -> _DiskFullIs507:
     """Turn ENOSPC/EDQUOT into a 507 that says what could not be stored (RFC 4918 §11.5)."""
-    try:
-        yield
-    except OSError as error:
-        if error.errno in DISK_FULL:
-            raise InsufficientStorage(f"no space left on the server's disk to store {what}") from error
-        raise
+    return _DiskFullIs507(what)
+
+
+class _DiskFullIs507:
+    # A plain context manager, not a generator's: every write goes through one.
+    __slots__ = ("what",)
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: object) -> None:
+        if isinstance(error, OSError) and error.errno in DISK_FULL:
+            raise InsufficientStorage(f"no space left on the server's disk to store {self.what}") from error
 
 
 class StagingArea:

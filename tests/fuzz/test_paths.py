@@ -66,8 +66,10 @@ def test_any_request_path_is_an_identifier_or_a_4xx(raw: str) -> None:
     identifier = identifier_or_none(raw)
     if identifier is None:
         return
-    # The canonical path is itself a request path for the same resource.
+    # The canonical path is itself a request path for the same resource, and the one its
+    # segments always have (a request path already canonical is kept as it came).
     assert parse_path(identifier.path) == identifier
+    assert identifier.path == ResourceIdentifier(identifier.segments, identifier.is_container).path
     path = on_disk(identifier)
     for part in path.relative_to(ROOT).parts:
         assert part not in ("", ".", "..") and "/" not in part and "\x00" not in part
