@@ -545,6 +545,9 @@ def _entry_of(identifier: ResourceIdentifier, st: os.stat_result, media_type: st
     return Entry(identifier, media_type, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+_DATA_SYNC = getattr(os, "O_DSYNC", 0)  # (not on Windows: there an fsync follows the write)
+
+
 def _read_all(descriptor: int, size: int) -> bytes:
     """The whole file: `size` bytes as stat saw them, and whatever a concurrent append added."""
     chunks = [os.read(descriptor, max(size, 1))]
@@ -554,13 +557,19 @@ def _read_all(descriptor: int, size: int) -> bytes:
 
 
 def _write_file(path: str, data: bytes) -> os.stat_result:
-    """`data` as a new synced file at `path`, and the file's stat (renaming the file keeps it)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    """`data` as a new synced file at `path`, and the file's stat (renaming the file keeps it).
+
+    Each write is synced as it is made (O_DSYNC: the data, and what reading it back needs, such as
+    its size): the same as an fdatasync after it, in one system call less, so one time less that
+    this thread takes the GIL back under load. A full disk shows as ENOSPC here, before the rename.
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _DATA_SYNC, 0o666)
     try:
         remaining = memoryview(data)
         while remaining:  # a short write: the disk filled up part way (the next write says so)
             remaining = remaining[os.write(descriptor, remaining) :]
-        os.fsync(descriptor)  # a full disk shows as ENOSPC here at the latest, not after the rename
+        if not _DATA_SYNC:
+            os.fsync(descriptor)
         return os.fstat(descriptor)
     finally:
         os.close(descriptor)
