@@ -42,7 +42,9 @@ class _Calls:
         def replace(source: Any, target: Any, *args: Any, **kwargs: Any) -> None:
             real_replace(source, target, *args, **kwargs)
             with self._lock:
-                self.log.append(("replace", os.fspath(source), os.fspath(target)))
+                into = kwargs.get("dst_dir_fd")  # a name inside a folder held open
+                target = os.fspath(target) if into is None else os.path.join(self._paths[into], target)
+                self.log.append(("replace", os.fspath(source), target))
 
         monkeypatch.setattr(os, "open", open_)
         monkeypatch.setattr(os, "fsync", fsync)

@@ -6,6 +6,7 @@ program can make is seen by the next request, watched or not.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import threading
@@ -315,3 +316,95 @@ async def test_a_document_added_by_hand_while_our_write_is_in_flight_is_seen(
             assert await store.stat(parse_path("/c/new.ttl")) is not None
     finally:
         store.close()
+
+
+def _descriptors_of(folder: Path) -> int:
+    """How many of this process's descriptors are open on `folder` (Linux's /proc)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            count += os.readlink(f"/proc/self/fd/{fd}") == str(folder)
+    return count
+
+
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="no /proc on this machine")
+
+
+@needs_inotify
+async def test_a_folder_is_held_open_across_writes_into_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes into one folder sync it through one descriptor, not an open and close each."""
+    store = FileStore(tmp_path / "data")
+    try:
+        await store.make_container(parse_path("/c/"))
+        await store.write(parse_path("/c/one.ttl"), b"<#a> <#b> <#c>.", "text/turtle")
+        folder = str(tmp_path / "data" / "c")
+        opened = []
+        real_open = os.open
+        monkeypatch.setattr(
+            os, "open", lambda p, *a, **k: opened.append(os.fspath(p)) or real_open(p, *a, **k)
+        )
+        for n in range(3):
+            with RequestScope():
+                await store.write(parse_path(f"/c/more-{n}.ttl"), b"<#a> <#b> <#c>.", "text/turtle")
+        assert folder not in opened
+    finally:
+        store.close()
+
+
+async def test_a_folder_replaced_by_hand_receives_the_next_write(tmp_path: Path, watched: bool) -> None:
+    """DESIGN "Files are the truth": a write goes to the folder its container's path names now,
+    never to one that was moved away while the server held it open."""
+    store = FileStore(tmp_path / "data")
+    try:
+        await store.make_container(parse_path("/c/"))
+        with RequestScope():
+            await store.write(parse_path("/c/one.ttl"), b"<#a> <#b> <#c>.", "text/turtle")
+        folder = tmp_path / "data" / "c"
+        folder.rename(tmp_path / "data" / "moved-away")
+        folder.mkdir()
+        with RequestScope():
+            await store.write(parse_path("/c/two.ttl"), b"<#a> <#b> <#d>.", "text/turtle")
+        assert (folder / "two.ttl").read_bytes() == b"<#a> <#b> <#d>."
+        assert not (tmp_path / "data" / "moved-away" / "two.ttl").exists()
+    finally:
+        store.close()
+
+
+@needs_inotify
+@needs_proc
+async def test_closing_the_store_lets_go_of_its_folders_even_mid_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder's descriptor is closed once nothing uses it: not under a write still in flight."""
+    store: FileStore | None = None
+
+    async def close_meanwhile(in_flight: FileStore) -> None:
+        nonlocal store
+        store = in_flight
+        in_flight.close()
+
+    written = await _with_a_write_in_flight(tmp_path, monkeypatch, close_meanwhile)
+    assert written is store
+    folder = tmp_path / "data" / "c"
+    assert (folder / "new.ttl").read_bytes() == b"<#a> <#b> <#d>."
+    assert _descriptors_of(folder) == 0
+
+
+@needs_inotify
+@needs_proc
+async def test_few_folders_are_held_open_at_once(tmp_path: Path) -> None:
+    store = FileStore(tmp_path / "data")
+    try:
+        for n in range(files.MAX_FOLDER_HANDLES + 10):
+            await store.make_container(parse_path(f"/c{n}/"))
+            with RequestScope():
+                await store.write(parse_path(f"/c{n}/doc.ttl"), b"<#a> <#b> <#c>.", "text/turtle")
+        held = sum(_descriptors_of(tmp_path / "data" / f"c{n}") for n in range(files.MAX_FOLDER_HANDLES + 10))
+        assert 0 < held <= files.MAX_FOLDER_HANDLES
+    finally:
+        store.close()
+    assert (
+        sum(_descriptors_of(tmp_path / "data" / f"c{n}") for n in range(files.MAX_FOLDER_HANDLES + 10)) == 0
+    )

@@ -6,6 +6,7 @@ import errno
 import functools
 import operator
 import os
+import threading
 import time
 import typing
 from collections.abc import AsyncIterator
@@ -40,7 +41,12 @@ _CHANGES_TAKEN = object()
 # Nanoseconds within which two changes to a folder may leave it the same modification time (a
 # coarse kernel clock tick is 1–10 ms): an index scanned that soon after a change is scanned again.
 RACY_WINDOW_NS = 20_000_000
+# Watched folders whose descriptors are kept open for the writes into them (see `_FolderHandle`):
+# at most this many; past it, the idle ones are closed.
+MAX_FOLDER_HANDLES = 64
 
+
+T = typing.TypeVar("T")
 
 _file_name = operator.attrgetter("name")
 
@@ -108,6 +114,7 @@ class FileStore:
         # ((file name, ADDED or REMOVED) → how many changes expect it): their mtime moves under
         # us, but every such change is recorded in the index as it completes, so no rescan.
         self._changing_now: dict[Path, dict[tuple[str, str], int]] = {}
+        self._handles: dict[Path, _FolderHandle] = {}
         # Container → its folder: a pure function of the path, asked for several times in every
         # request (functools' LRU: a C call, where a Python one costs ~5x as much).
         self._folder = functools.lru_cache(maxsize=4096)(self._folder_of)
@@ -135,6 +142,8 @@ class FileStore:
             self._watch = None
         self._indexes.clear()
         self._entries.clear()
+        for folder in list(self._handles):
+            self._handles.pop(folder).drop()
 
     # -- locating -----------------------------------------------------------------------------
 
@@ -397,7 +406,12 @@ class FileStore:
                     commit = functools.partial(_write_and_commit, staged.handle, content)
                 else:
                     commit = functools.partial(_commit, staged.handle)
-                folder_mtime_ns, st = await self._io.run(commit, folder, file_name, stale)
+                handle = self._handle(folder, index)
+                if handle is None:
+                    folder_mtime_ns, st = await self._io.run(commit, folder, None, file_name, stale)
+                else:
+                    call = functools.partial(handle.use, commit, folder)
+                    folder_mtime_ns, st = await self._io.run(call, file_name, stale)
         except BaseException:
             remove_quietly(staged.handle)
             raise
@@ -405,6 +419,30 @@ class FileStore:
             folder, identifier.name, _listed(identifier.name, file_name, False, content_type), folder_mtime_ns
         )
         return _entry_of(identifier, st, content_type)
+
+    def _handle(self, folder: Path, index: _FolderIndex) -> _FolderHandle | None:
+        """The open descriptor of a folder being written into; None unless it is watched.
+
+        Watched, a folder replaced or moved away is reported (GONE), and what is known of it is
+        forgotten: its next index is a new one, and a handle serves only the index it was opened
+        for, so a descriptor never outlives the folder it stands for.
+        """
+        if index.wd is None:
+            return None
+        handle = self._handles.get(folder)
+        if handle is not None and handle.index is index:
+            return handle
+        if handle is not None:
+            self._handles.pop(folder).drop()
+        if len(self._handles) >= MAX_FOLDER_HANDLES:
+            for path in [path for path, kept in self._handles.items() if not kept.users]:
+                self._handles.pop(path).drop()
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        handle = self._handles[folder] = _FolderHandle(fd, index)
+        return handle
 
     def _changing(self, folder: Path, events: list[tuple[str, str]]) -> _Changing:
         """Around our own change to a folder, which causes `events`: concurrent writes there must
@@ -482,6 +520,8 @@ class FileStore:
             if identifier.is_container:
                 await self._io.run(_remove_folder, path)
                 self._indexes.pop(path, None)
+                if (handle := self._handles.pop(path, None)) is not None:
+                    handle.drop()
             else:
                 await self._io.run(_remove_file, path, shadowed)
         self._record(folder, identifier.name, None)
@@ -509,6 +549,52 @@ class FileStore:
                     index.stats[name] = entry
             found.append(entry)
         return found
+
+
+class _FolderHandle:
+    """A watched folder's open descriptor, kept for the writes into it: each renames its file in and
+    syncs the folder through it, with no open and close of the folder of its own.
+
+    Used from I/O threads and dropped from the event loop, so its count of users is under a lock:
+    the descriptor is closed by whichever side is last, never while a write still uses it (even
+    one whose caller was cancelled: the write runs to its end regardless).
+    """
+
+    __slots__ = ("_dropped", "_lock", "fd", "index", "users")
+
+    def __init__(self, fd: int, index: _FolderIndex) -> None:
+        self.fd = fd
+        self.index = index  # the only index it serves (see FileStore._handle)
+        self.users = 0
+        self._dropped = False
+        self._lock = threading.Lock()
+
+    def use(self, commit: typing.Callable[..., T], folder: Path, *args: typing.Any) -> T:
+        """`commit(folder, fd, *args)`, in an I/O thread, with the descriptor held open meanwhile."""
+        with self._lock:
+            if self._dropped:
+                fd = None  # dropped since the write was sent: the folder by its path, as unwatched
+            else:
+                fd = self.fd
+                self.users += 1
+        if fd is None:
+            return commit(folder, None, *args)
+        try:
+            return commit(folder, fd, *args)
+        finally:
+            with self._lock:
+                self.users -= 1
+                last = self._dropped and not self.users
+            if last:
+                os.close(fd)
+
+    def drop(self) -> None:
+        """No more writes through this handle; the descriptor closes once the last one is done."""
+        with self._lock:
+            self._dropped = True
+            last = not self.users
+        if last:
+            os.close(self.fd)
 
 
 class _Changing:
@@ -581,28 +667,38 @@ def _flush_and_sync(file: typing.BinaryIO) -> None:
     os.fsync(file.fileno())
 
 
-def _rename_into_place(staged: str, folder: Path, file_name: str, stale: list[str]) -> int:
+def _rename_into_place(
+    staged: str, folder: Path, folder_fd: int | None, file_name: str, stale: list[str]
+) -> int:
     """Rename the complete staged file into place, drop old files of other types, sync; the
     folder's time after the change (taken here, in the worker thread, rather than on the event
-    loop, where a stat of a busy folder waits)."""
-    os.replace(staged, os.path.join(folder, file_name))
+    loop, where a stat of a busy folder waits). Through the folder's open descriptor, if given."""
+    if folder_fd is None:
+        os.replace(staged, os.path.join(folder, file_name))
+    else:
+        os.replace(staged, file_name, dst_dir_fd=folder_fd)
     for name in stale:
         remove_quietly(os.path.join(folder, name))
-    fsync_folder(folder)
-    return os.stat(folder).st_mtime_ns
+    if folder_fd is None:
+        fsync_folder(folder)
+        return os.stat(folder).st_mtime_ns
+    os.fsync(folder_fd)
+    return os.fstat(folder_fd).st_mtime_ns
 
 
-def _commit(staged: str, folder: Path, file_name: str, stale: list[str]) -> tuple[int, os.stat_result]:
+def _commit(
+    staged: str, folder: Path, folder_fd: int | None, file_name: str, stale: list[str]
+) -> tuple[int, os.stat_result]:
     """A staged upload into place: the folder's time and the file's stat."""
     st = os.stat(staged)
-    return _rename_into_place(staged, folder, file_name, stale), st
+    return _rename_into_place(staged, folder, folder_fd, file_name, stale), st
 
 
 def _write_and_commit(
-    staged: str, data: bytes, folder: Path, file_name: str, stale: list[str]
+    staged: str, data: bytes, folder: Path, folder_fd: int | None, file_name: str, stale: list[str]
 ) -> tuple[int, os.stat_result]:
     st = _write_file(staged, data)
-    return _rename_into_place(staged, folder, file_name, stale), st
+    return _rename_into_place(staged, folder, folder_fd, file_name, stale), st
 
 
 def _make_folder(folder: Path, dir_name: str) -> None:
