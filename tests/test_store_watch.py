@@ -408,3 +408,23 @@ async def test_few_folders_are_held_open_at_once(tmp_path: Path) -> None:
     assert (
         sum(_descriptors_of(tmp_path / "data" / f"c{n}") for n in range(files.MAX_FOLDER_HANDLES + 10)) == 0
     )
+
+
+@needs_inotify
+async def test_more_events_than_one_read_holds_are_all_seen(tmp_path: Path) -> None:
+    """The kernel's queue is read until it is empty, however much piled up between two requests:
+    documents rewritten in place (their folder's time unchanged) are each seen anew."""
+    store = FileStore(tmp_path / "data")
+    try:
+        await store.make_container(parse_path("/c/"))
+        names = [f"{n:03d}-" + "x" * 100 + ".ttl" for n in range(2 * watch.READ_SIZE // 120)]
+        for name in names:
+            await store.write(parse_path(f"/c/{name}"), b"<#a> <#b> <#c>.", "text/turtle")
+        with RequestScope():
+            assert {entry.size for entry in await store.children(parse_path("/c/"))} == {15}
+        for name in names:  # two events each (modified, closed), each a 16-byte header and the name
+            _in_place(tmp_path / "data" / "c" / name, b"<#a> <#b> <#c>, <#d>.")
+        with RequestScope():
+            assert {entry.size for entry in await store.children(parse_path("/c/"))} == {21}
+    finally:
+        store.close()
