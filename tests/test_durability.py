@@ -57,37 +57,21 @@ def _synced_when_written(calls: list[tuple[Any, ...]], path: str) -> bool:
     return opened_synced or ("fsync", path) in calls
 
 
+@pytest.mark.parametrize("staged", [False, True], ids=["body in memory", "staged upload"])
 async def test_a_document_is_on_disk_before_its_name_and_its_name_before_the_answer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, staged: bool
 ) -> None:
     store = FileStore(tmp_path / "data")
     try:
         await store.make_container(parse_path("/c/"))
         calls = _Calls(monkeypatch)
-        await store.write(parse_path("/c/doc.ttl"), b"<#a> <#b> <#c>.", "text/turtle")
+        body = b"\x00\x01 some bytes"
+        await store.write(parse_path("/c/doc.txt"), await store.stage(body) if staged else body, "text/plain")
         log = calls.log
         (rename,) = [c for c in log if c[0] == "replace"]
-        staged, target = rename[1], rename[2]
-        assert target == str(tmp_path / "data" / "c" / "doc.ttl")
-        assert _synced_when_written(log[: log.index(rename)], staged), "the bytes were not synced first"
+        assert rename[2] == str(tmp_path / "data" / "c" / "doc.txt")
+        assert _synced_when_written(log[: log.index(rename)], rename[1]), "the bytes were not synced first"
         folder = str(tmp_path / "data" / "c")
         assert ("fsync", folder) in log[log.index(rename) :], "the folder was not synced after the rename"
-    finally:
-        store.close()
-
-
-async def test_a_staged_upload_is_on_disk_before_its_name(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = FileStore(tmp_path / "data")
-    try:
-        await store.make_container(parse_path("/c/"))
-        calls = _Calls(monkeypatch)
-        staged = await store.stage(b"\x00\x01 some bytes")
-        await store.write(parse_path("/c/file.bin"), staged, "application/octet-stream")
-        log = calls.log
-        (rename,) = [c for c in log if c[0] == "replace"]
-        assert _synced_when_written(log[: log.index(rename)], rename[1])
-        assert ("fsync", str(tmp_path / "data" / "c")) in log[log.index(rename) :]
     finally:
         store.close()
