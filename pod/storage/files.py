@@ -114,6 +114,7 @@ class FileStore:
         # ((file name, ADDED or REMOVED) → how many changes expect it): their mtime moves under
         # us, but every such change is recorded in the index as it completes, so no rescan.
         self._changing_now: dict[Path, dict[tuple[str, str], int]] = {}
+        # Watched folders' descriptors, kept open for the writes into them (see `_handle`).
         self._handles: dict[Path, _FolderHandle] = {}
         # Container → its folder: a pure function of the path, asked for several times in every
         # request (functools' LRU: a C call, where a Python one costs ~5x as much).
@@ -631,15 +632,15 @@ def _entry_of(identifier: ResourceIdentifier, st: os.stat_result, media_type: st
     return Entry(identifier, media_type, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-_DATA_SYNC = getattr(os, "O_DSYNC", 0)  # (not on Windows: there an fsync follows the write)
-
-
 def _read_all(descriptor: int, size: int) -> bytes:
     """The whole file: `size` bytes as stat saw them, and whatever a concurrent append added."""
     chunks = [os.read(descriptor, max(size, 1))]
     while chunks[-1]:
         chunks.append(os.read(descriptor, CHUNK_SIZE))
     return b"".join(chunks) if len(chunks) > 2 else chunks[0]
+
+
+_DATA_SYNC = getattr(os, "O_DSYNC", 0)  # (not on Windows: there an fsync follows the write)
 
 
 def _write_file(path: str, data: bytes) -> os.stat_result:
