@@ -254,8 +254,8 @@ async def _with_a_write_in_flight(
     renamed, go_on = threading.Event(), threading.Event()
     real_commit = files._write_and_commit
 
-    def held_commit(*args: Any) -> Any:
-        result = real_commit(*args)
+    def held_commit(*args: Any, **kwargs: Any) -> Any:
+        result = real_commit(*args, **kwargs)
         renamed.set()
         go_on.wait(10)
         return result

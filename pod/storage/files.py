@@ -408,11 +408,8 @@ class FileStore:
                 else:
                     commit = functools.partial(_commit, staged.handle)
                 handle = self._handle(folder, index)
-                if handle is None:
-                    folder_mtime_ns, st = await self._io.run(commit, folder, None, file_name, stale)
-                else:
-                    call = functools.partial(handle.use, commit, folder)
-                    folder_mtime_ns, st = await self._io.run(call, file_name, stale)
+                run = commit if handle is None else functools.partial(handle.use, commit)
+                folder_mtime_ns, st = await self._io.run(run, folder, file_name, stale)
         except BaseException:
             remove_quietly(staged.handle)
             raise
@@ -570,8 +567,8 @@ class _FolderHandle:
         self._dropped = False
         self._lock = threading.Lock()
 
-    def use(self, commit: typing.Callable[..., T], folder: Path, *args: typing.Any) -> T:
-        """`commit(folder, fd, *args)`, in an I/O thread, with the descriptor held open meanwhile."""
+    def use(self, commit: typing.Callable[..., T], *args: typing.Any) -> T:
+        """`commit(*args, folder_fd=fd)`, in an I/O thread, with the descriptor held open meanwhile."""
         with self._lock:
             if self._dropped:
                 fd = None  # dropped since the write was sent: the folder by its path, as unwatched
@@ -579,9 +576,9 @@ class _FolderHandle:
                 fd = self.fd
                 self.users += 1
         if fd is None:
-            return commit(folder, None, *args)
+            return commit(*args)
         try:
-            return commit(folder, fd, *args)
+            return commit(*args, folder_fd=fd)
         finally:
             with self._lock:
                 self.users -= 1
@@ -669,37 +666,38 @@ def _flush_and_sync(file: typing.BinaryIO) -> None:
 
 
 def _rename_into_place(
-    staged: str, folder: Path, folder_fd: int | None, file_name: str, stale: list[str]
+    staged: str, folder: Path, file_name: str, stale: list[str], folder_fd: int | None = None
 ) -> int:
     """Rename the complete staged file into place, drop old files of other types, sync; the
     folder's time after the change (taken here, in the worker thread, rather than on the event
-    loop, where a stat of a busy folder waits). Through the folder's open descriptor, if given."""
+    loop, where a stat of a busy folder waits). Through the folder's descriptor: the one held
+    open for it, if given, else one opened for this change alone."""
     if folder_fd is None:
-        os.replace(staged, os.path.join(folder, file_name))
-    else:
-        os.replace(staged, file_name, dst_dir_fd=folder_fd)
+        folder_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            return _rename_into_place(staged, folder, file_name, stale, folder_fd)
+        finally:
+            os.close(folder_fd)
+    os.replace(staged, file_name, dst_dir_fd=folder_fd)
     for name in stale:
         remove_quietly(os.path.join(folder, name))
-    if folder_fd is None:
-        fsync_folder(folder)
-        return os.stat(folder).st_mtime_ns
     os.fsync(folder_fd)
     return os.fstat(folder_fd).st_mtime_ns
 
 
 def _commit(
-    staged: str, folder: Path, folder_fd: int | None, file_name: str, stale: list[str]
+    staged: str, folder: Path, file_name: str, stale: list[str], folder_fd: int | None = None
 ) -> tuple[int, os.stat_result]:
     """A staged upload into place: the folder's time and the file's stat."""
     st = os.stat(staged)
-    return _rename_into_place(staged, folder, folder_fd, file_name, stale), st
+    return _rename_into_place(staged, folder, file_name, stale, folder_fd), st
 
 
 def _write_and_commit(
-    staged: str, data: bytes, folder: Path, folder_fd: int | None, file_name: str, stale: list[str]
+    staged: str, data: bytes, folder: Path, file_name: str, stale: list[str], folder_fd: int | None = None
 ) -> tuple[int, os.stat_result]:
     st = _write_file(staged, data)
-    return _rename_into_place(staged, folder, folder_fd, file_name, stale), st
+    return _rename_into_place(staged, folder, file_name, stale, folder_fd), st
 
 
 def _make_folder(folder: Path, dir_name: str) -> None:
